@@ -1,0 +1,1 @@
+"""Where playlists come from: MPD slices, files (CSV/M3U), Spotify, the demo catalog."""

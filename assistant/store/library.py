@@ -1,0 +1,694 @@
+"""The SQLite library over sqlite-utils.
+
+One :class:`Library` object wraps one connection and belongs to the thread that opened it
+(sqlite3 refuses use from another thread); a worker thread opens its own on the same path.
+WAL mode lets the GUI read while a worker writes. Every logical write runs in one
+transaction (``db.atomic()``), so a crash or a cancel leaves the library as it was.
+
+Reads return domain dataclasses; nothing outside ``assistant.store`` writes SQL.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from assistant.config import default_library_path
+from assistant.domain import (
+    SOURCES,
+    Playlist,
+    PlaylistSummary,
+    Reason,
+    Recommendation,
+    RecommendationRun,
+    Track,
+)
+from assistant.errors import InputError, LibraryError, NotFound
+from assistant.store.migrations import migrate
+
+# Column order of the tracks table, used by the bulk paths.
+TRACK_COLUMNS = (
+    "uri",
+    "name",
+    "artist_uri",
+    "artist_name",
+    "album_uri",
+    "album_name",
+    "duration_ms",
+)
+TrackRow = tuple[str, str, str, str, str, str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What one imported file (or batch) added."""
+
+    path: str
+    playlists: int
+    entries: int
+    skipped: bool = False  # the same content was imported before: nothing done
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingRun:
+    id: int
+    model: str
+    status: str
+    started_at: float
+    finished_at: float | None
+    device: str
+    checkpoint_path: str
+    message: str
+    config: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckpointRecord:
+    id: int
+    path: str
+    model: str
+    created_at: float
+    metrics: dict[str, Any]
+    config: dict[str, Any]
+    data_fingerprint: str
+
+
+@dataclass(frozen=True, slots=True)
+class SpotifyLink:
+    playlist_id: int
+    spotify_playlist_id: str
+    mode: str
+    base_count: int
+    exported_count: int
+    status: str
+    updated_at: float
+
+
+class Library:
+    """The person's music library in one SQLite file.
+
+    Args:
+        path: the SQLite file; None means the per-user default. ``":memory:"`` is allowed
+            (tests of single-threaded code).
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path not in (None, ":memory:") else path
+        if self.path is None:
+            self.path = default_library_path()
+        target = str(self.path)
+        if target != ":memory:":
+            Path(target).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            # isolation_level=None: we issue BEGIN/COMMIT ourselves (db.atomic()).
+            conn = sqlite3.connect(target, isolation_level=None, timeout=30.0)
+            conn.execute("PRAGMA foreign_keys = ON")
+            if target != ":memory:":
+                conn.execute("PRAGMA journal_mode = WAL")
+                # NORMAL is durable across application crashes in WAL mode; only a power
+                # loss can drop the last commits, never corrupt the file.
+                conn.execute("PRAGMA synchronous = NORMAL")
+            migrate(conn)
+        except sqlite3.DatabaseError as exc:
+            raise LibraryError(
+                f"Cannot open the library {target}: {exc}.",
+                hint="If the file is not a Playlist Assistant library, choose another path "
+                "with --library PATH (or Settings → Data directory).",
+            ) from exc
+        self.db = sqlite_utils.Database(conn)
+        self.conn = conn
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Library:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[Library]:
+        """One transaction; nested calls become savepoints."""
+        with self.db.atomic():
+            yield self
+
+    # -- imports -----------------------------------------------------------------------
+
+    def has_import(self, sha256: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM imports WHERE sha256 = ?", (sha256,)).fetchone()
+            is not None
+        )
+
+    def import_playlists(
+        self,
+        *,
+        kind: str,
+        path: str,
+        sha256: str,
+        playlists: Sequence[Playlist],
+        tracks: Iterable[TrackRow],
+        overwrite_tracks: bool = False,
+    ) -> ImportResult:
+        """Writes one file's playlists and tracks in one transaction.
+
+        A file whose content hash was imported before is skipped (a no-op). Playlists are
+        matched on ``(source, source_ref)``: a playlist seen before is replaced in place
+        (its row id stays), so re-importing an updated export does not duplicate it.
+
+        Args:
+            kind: "mpd", "csv", "spotify"...: recorded in ``imports``.
+            path: where it came from, for the person to recognise.
+            sha256: content hash of the file.
+            playlists: the playlists with their ordered track URIs.
+            tracks: rows in :data:`TRACK_COLUMNS` order for every URI the playlists use.
+            overwrite_tracks: replace metadata of known tracks (else the first seen wins).
+        """
+        if self.has_import(sha256):
+            return ImportResult(path, 0, 0, skipped=True)
+        entries = 0
+        with self.atomic():
+            cur = self.conn.execute(
+                "INSERT INTO imports (kind, path, sha256, imported_at) VALUES (?, ?, ?, ?)",
+                (kind, path, sha256, time.time()),
+            )
+            import_id = cur.lastrowid
+            self._write_tracks(tracks, overwrite=overwrite_tracks)
+            for playlist in playlists:
+                self._write_playlist(playlist, import_id=import_id)
+                entries += len(playlist.track_uris)
+            self.conn.execute(
+                "UPDATE imports SET num_playlists = ?, num_entries = ? WHERE id = ?",
+                (len(playlists), entries, import_id),
+            )
+        return ImportResult(path, len(playlists), entries)
+
+    def _write_tracks(self, rows: Iterable[TrackRow], *, overwrite: bool) -> None:
+        if overwrite:
+            sql = (
+                "INSERT INTO tracks VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(uri) DO UPDATE SET "
+                "name=excluded.name, artist_uri=excluded.artist_uri, "
+                "artist_name=excluded.artist_name, album_uri=excluded.album_uri, "
+                "album_name=excluded.album_name, duration_ms=excluded.duration_ms"
+            )
+        else:
+            sql = "INSERT OR IGNORE INTO tracks VALUES (?, ?, ?, ?, ?, ?, ?)"
+        self.conn.executemany(sql, rows)
+
+    def _write_playlist(self, playlist: Playlist, *, import_id: int | None = None) -> int:
+        if playlist.source not in SOURCES:
+            raise InputError(f"Unknown playlist source {playlist.source!r}.")
+        values = (
+            playlist.name,
+            playlist.description,
+            playlist.num_followers,
+            playlist.modified_at,
+            int(playlist.collaborative),
+            playlist.snapshot_id,
+            len(playlist.track_uris),
+        )
+        row = self.conn.execute(
+            "SELECT id FROM playlists WHERE source = ? AND source_ref = ?",
+            (playlist.source, playlist.source_ref),
+        ).fetchone()
+        if row is None:
+            cur = self.conn.execute(
+                "INSERT INTO playlists (source, source_ref, name, description, num_followers, "
+                "modified_at, collaborative, snapshot_id, num_tracks, import_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (playlist.source, playlist.source_ref, *values, import_id),
+            )
+            playlist_id = int(cur.lastrowid or 0)
+        else:
+            playlist_id = int(row[0])
+            self.conn.execute(
+                "UPDATE playlists SET name=?, description=?, num_followers=?, modified_at=?, "
+                "collaborative=?, snapshot_id=?, num_tracks=?, import_id=COALESCE(?, import_id) "
+                "WHERE id=?",
+                (*values, import_id, playlist_id),
+            )
+            self.conn.execute("DELETE FROM playlist_tracks WHERE playlist_id = ?", (playlist_id,))
+        self.conn.executemany(
+            "INSERT INTO playlist_tracks (playlist_id, pos, track_uri) VALUES (?, ?, ?)",
+            ((playlist_id, pos, uri) for pos, uri in enumerate(playlist.track_uris)),
+        )
+        playlist.id = playlist_id
+        return playlist_id
+
+    def imports(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM imports ORDER BY id"))
+
+    # -- playlists: writes -------------------------------------------------------------
+
+    def save_playlist(self, playlist: Playlist, tracks: Iterable[Track] = ()) -> int:
+        """Inserts or replaces one playlist (matched on source + source_ref) atomically.
+
+        ``tracks`` adds metadata for URIs the library does not know yet; every URI of the
+        playlist must be known afterwards. A ``local`` playlist without a ``source_ref``
+        gets a fresh one.
+        """
+        with self.atomic():
+            self._write_tracks((_track_row(t) for t in tracks), overwrite=False)
+            if playlist.source == "local" and not playlist.source_ref:
+                playlist.source_ref = f"local-{time.time_ns()}"
+            self._check_known(playlist.track_uris)
+            return self._write_playlist(playlist)
+
+    def create_local_playlist(self, name: str, track_uris: Sequence[str] = ()) -> int:
+        return self.save_playlist(Playlist(name=name, track_uris=list(track_uris), source="local"))
+
+    def set_playlist_tracks(self, playlist_id: int, track_uris: Sequence[str]) -> None:
+        """Replaces the ordered tracks of a playlist (reorder, add, remove) in one go."""
+        playlist = self.playlist(playlist_id)
+        playlist.track_uris = list(track_uris)
+        with self.atomic():
+            self._check_known(playlist.track_uris)
+            self._write_playlist(playlist)
+
+    def rename_playlist(self, playlist_id: int, name: str) -> None:
+        with self.atomic():
+            cur = self.conn.execute(
+                "UPDATE playlists SET name = ? WHERE id = ?", (name, playlist_id)
+            )
+            if cur.rowcount == 0:
+                raise NotFound(f"No playlist with id {playlist_id}.")
+
+    def delete_playlist(self, playlist_id: int) -> None:
+        with self.atomic():
+            self.conn.execute("DELETE FROM playlists WHERE id = ?", (playlist_id,))
+
+    def delete_source(self, source: str) -> int:
+        """Deletes every playlist of a source (and tracks no other playlist uses).
+
+        Used by "Disconnect Spotify". Returns the number of playlists deleted.
+        """
+        with self.atomic():
+            cur = self.conn.execute("DELETE FROM playlists WHERE source = ?", (source,))
+            self.conn.execute("DELETE FROM imports WHERE kind = ?", (source,))
+            self._delete_orphan_tracks()
+            return cur.rowcount
+
+    def _delete_orphan_tracks(self) -> None:
+        self.conn.execute(
+            "DELETE FROM tracks WHERE NOT EXISTS "
+            "(SELECT 1 FROM playlist_tracks pt WHERE pt.track_uri = tracks.uri)"
+        )
+
+    def _check_known(self, uris: Sequence[str]) -> None:
+        missing = [u for u in dict.fromkeys(uris) if not self._track_exists(u)]
+        if missing:
+            raise InputError(
+                f"{len(missing)} track(s) are not in the library, e.g. {missing[0]}.",
+                hint="Import them first (MPD, CSV or Spotify), or give their metadata.",
+            )
+
+    def _track_exists(self, uri: str) -> bool:
+        return (
+            self.conn.execute("SELECT 1 FROM tracks WHERE uri = ?", (uri,)).fetchone() is not None
+        )
+
+    # -- playlists: reads --------------------------------------------------------------
+
+    def playlists(
+        self, search: str | None = None, *, source: str | None = None, limit: int | None = None
+    ) -> list[PlaylistSummary]:
+        """Playlists for the browser, by name; ``search`` matches name substrings."""
+        where, params = [], []
+        if search:
+            where.append("name LIKE ? ESCAPE '\\'")
+            escaped = search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params.append(f"%{escaped}%")
+        if source:
+            where.append("source = ?")
+            params.append(source)
+        sql = "SELECT id, source, source_ref, name, num_tracks FROM playlists"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY name COLLATE NOCASE, id"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [PlaylistSummary(*row) for row in self.conn.execute(sql, params)]
+
+    def playlist(self, playlist_id: int) -> Playlist:
+        row = self.conn.execute(
+            "SELECT id, source, source_ref, name, description, num_followers, modified_at, "
+            "collaborative, snapshot_id FROM playlists WHERE id = ?",
+            (playlist_id,),
+        ).fetchone()
+        if row is None:
+            raise NotFound(
+                f"No playlist with id {playlist_id}.",
+                hint="List playlists with `playlist-assistant playlists --search TEXT`.",
+            )
+        uris = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT track_uri FROM playlist_tracks WHERE playlist_id = ? ORDER BY pos",
+                (playlist_id,),
+            )
+        ]
+        return Playlist(
+            id=row[0],
+            source=row[1],
+            source_ref=row[2],
+            name=row[3],
+            description=row[4],
+            num_followers=row[5],
+            modified_at=row[6],
+            collaborative=bool(row[7]),
+            snapshot_id=row[8],
+            track_uris=uris,
+        )
+
+    def find_playlist(self, ref: str | int) -> Playlist:
+        """A playlist by row id (``42``), by ``source:source_ref`` (``mpd:1099``) or exact name."""
+        text = str(ref).strip()
+        if text.isdigit():
+            return self.playlist(int(text))
+        source, _, source_ref = text.partition(":")
+        if source in SOURCES and source_ref:
+            row = self.conn.execute(
+                "SELECT id FROM playlists WHERE source = ? AND source_ref = ?", (source, source_ref)
+            ).fetchone()
+            if row:
+                return self.playlist(row[0])
+        rows = self.conn.execute(
+            "SELECT id FROM playlists WHERE name = ? COLLATE NOCASE ORDER BY id LIMIT 2", (text,)
+        ).fetchall()
+        if len(rows) == 1:
+            return self.playlist(rows[0][0])
+        if len(rows) > 1:
+            raise InputError(
+                f"More than one playlist is named {text!r}.",
+                hint="Name it by id instead (see `playlist-assistant playlists --search`).",
+            )
+        raise NotFound(
+            f"No playlist {text!r}.",
+            hint="Name a playlist by id, by source:ref (e.g. mpd:1099) or by its exact name.",
+        )
+
+    def count_playlists(self, source: str | None = None) -> int:
+        if source:
+            return self.conn.execute(
+                "SELECT count(*) FROM playlists WHERE source = ?", (source,)
+            ).fetchone()[0]
+        return self.conn.execute("SELECT count(*) FROM playlists").fetchone()[0]
+
+    def source_counts(self) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT source, count(*) FROM playlists GROUP BY source"))
+
+    # -- tracks ------------------------------------------------------------------------
+
+    def tracks(self, uris: Iterable[str]) -> dict[str, Track]:
+        """Metadata of the given URIs that the library knows (unknown ones are absent)."""
+        wanted = list(dict.fromkeys(uris))
+        found: dict[str, Track] = {}
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.conn.execute(f"SELECT * FROM tracks WHERE uri IN ({marks})", chunk):
+                found[row[0]] = Track(*row)
+        return found
+
+    def track(self, uri: str) -> Track:
+        found = self.tracks([uri])
+        if uri not in found:
+            raise NotFound(f"No track {uri} in the library.")
+        return found[uri]
+
+    def add_tracks(self, tracks: Iterable[Track], *, overwrite: bool = False) -> None:
+        with self.atomic():
+            self._write_tracks((_track_row(t) for t in tracks), overwrite=overwrite)
+
+    def iter_all_tracks(self) -> Iterator[Track]:
+        for row in self.conn.execute("SELECT * FROM tracks ORDER BY uri"):
+            yield Track(*row)
+
+    # -- graph data --------------------------------------------------------------------
+
+    def interaction_rows(self, source: str | None = None) -> Iterator[tuple[int, str]]:
+        """(playlist_id, track_uri) for every playlist entry, by playlist then position."""
+        if source:
+            sql = (
+                "SELECT pt.playlist_id, pt.track_uri FROM playlist_tracks pt "
+                "JOIN playlists p ON p.id = pt.playlist_id WHERE p.source = ? "
+                "ORDER BY pt.playlist_id, pt.pos"
+            )
+            yield from self.conn.execute(sql, (source,))
+        else:
+            yield from self.conn.execute(
+                "SELECT playlist_id, track_uri FROM playlist_tracks ORDER BY playlist_id, pos"
+            )
+
+    def data_fingerprint(self) -> str:
+        """Changes whenever playlists or their tracks change (cheap: counts and max ids)."""
+        n_pl, max_id = self.conn.execute(
+            "SELECT count(*), coalesce(max(id), 0) FROM playlists"
+        ).fetchone()
+        n_entries = self.conn.execute(
+            "SELECT coalesce(sum(num_tracks), 0) FROM playlists"
+        ).fetchone()[0]
+        n_tracks = self.conn.execute("SELECT count(*) FROM tracks").fetchone()[0]
+        return f"p{n_pl}-m{max_id}-e{n_entries}-t{n_tracks}"
+
+    def stats(self) -> dict[str, int]:
+        one = lambda sql: self.conn.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "playlists": one("SELECT count(*) FROM playlists"),
+            "entries": one("SELECT coalesce(sum(num_tracks), 0) FROM playlists"),
+            "tracks": one("SELECT count(*) FROM tracks"),
+            "artists": one("SELECT count(DISTINCT artist_uri) FROM tracks"),
+            "albums": one("SELECT count(DISTINCT album_uri) FROM tracks"),
+            "imports": one("SELECT count(*) FROM imports"),
+            "recommendation_runs": one("SELECT count(*) FROM recommendation_runs"),
+            "training_runs": one("SELECT count(*) FROM training_runs"),
+        }
+
+    # -- recommendations ---------------------------------------------------------------
+
+    def save_recommendation_run(
+        self,
+        *,
+        playlist_id: int | None,
+        model: str,
+        checkpoint: str,
+        seeds: Sequence[str],
+        unknown_seeds: Sequence[str],
+        recommendations: Sequence[Recommendation],
+    ) -> int:
+        """Stores a run with its recommendations and explanations; returns the run id."""
+        with self.atomic():
+            cur = self.conn.execute(
+                "INSERT INTO recommendation_runs (playlist_id, model, checkpoint, created_at, k, "
+                "seeds, unknown_seeds) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    playlist_id,
+                    model,
+                    checkpoint,
+                    time.time(),
+                    len(recommendations),
+                    json.dumps(list(seeds)),
+                    json.dumps(list(unknown_seeds)),
+                ),
+            )
+            run_id = int(cur.lastrowid or 0)
+            self.conn.executemany(
+                "INSERT INTO recommendations VALUES (?, ?, ?, ?, ?)",
+                ((run_id, r.rank, r.track_uri, r.score, r.bias) for r in recommendations),
+            )
+            self.conn.executemany(
+                "INSERT INTO explanations VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        run_id,
+                        r.track_uri,
+                        x.neighbor_uri,
+                        x.neighbor_kind,
+                        x.attention,
+                        x.contribution,
+                    )
+                    for r in recommendations
+                    for x in r.reasons
+                ),
+            )
+        return run_id
+
+    def recommendation_runs(
+        self, playlist_id: int | None = None, limit: int = 50
+    ) -> list[RecommendationRun]:
+        """Past runs, newest first (for one playlist when given)."""
+        sql = "SELECT id, playlist_id, model, checkpoint, created_at, k FROM recommendation_runs"
+        params: list[Any] = []
+        if playlist_id is not None:
+            sql += " WHERE playlist_id = ?"
+            params.append(playlist_id)
+        sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
+        params.append(limit)
+        return [RecommendationRun(*row) for row in self.conn.execute(sql, params)]
+
+    def recommendations(self, run_id: int) -> list[Recommendation]:
+        reasons: dict[str, list[Reason]] = {}
+        for uri, n_uri, kind, att, contrib in self.conn.execute(
+            "SELECT track_uri, neighbor_uri, neighbor_kind, attention, contribution FROM explanations "
+            "WHERE run_id = ? ORDER BY track_uri, contribution DESC",
+            (run_id,),
+        ):
+            reasons.setdefault(uri, []).append(Reason(n_uri, att, contrib, kind))
+        return [
+            Recommendation(rank, uri, score, bias, tuple(reasons.get(uri, ())))
+            for rank, uri, score, bias in self.conn.execute(
+                "SELECT rank, track_uri, score, bias FROM recommendations WHERE run_id = ? ORDER BY rank",
+                (run_id,),
+            )
+        ]
+
+    # -- training runs and checkpoints -------------------------------------------------
+
+    def start_training_run(
+        self, *, model: str, config: dict[str, Any], device: str, data_fingerprint: str
+    ) -> int:
+        with self.atomic():
+            cur = self.conn.execute(
+                "INSERT INTO training_runs (model, config, device, data_fingerprint, started_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (model, json.dumps(config), device, data_fingerprint, time.time()),
+            )
+            return int(cur.lastrowid or 0)
+
+    def log_epoch(
+        self, run_id: int, epoch: int, loss: float, metrics: dict[str, float], seconds: float
+    ) -> None:
+        with self.atomic():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO training_epochs VALUES (?, ?, ?, ?, ?)",
+                (run_id, epoch, loss, json.dumps(metrics), seconds),
+            )
+
+    def finish_training_run(
+        self, run_id: int, *, status: str, checkpoint_path: str = "", message: str = ""
+    ) -> None:
+        with self.atomic():
+            self.conn.execute(
+                "UPDATE training_runs SET status = ?, finished_at = ?, checkpoint_path = ?, message = ? "
+                "WHERE id = ?",
+                (status, time.time(), checkpoint_path, message, run_id),
+            )
+
+    def training_runs(self, limit: int = 50) -> list[TrainingRun]:
+        rows = self.conn.execute(
+            "SELECT id, model, status, started_at, finished_at, device, checkpoint_path, message, config "
+            "FROM training_runs ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [TrainingRun(*row[:8], json.loads(row[8])) for row in rows]
+
+    def training_epochs(self, run_id: int) -> list[dict[str, Any]]:
+        return [
+            {"epoch": e, "loss": loss, "seconds": s, **json.loads(m)}
+            for e, loss, m, s in self.conn.execute(
+                "SELECT epoch, loss, metrics, seconds FROM training_epochs WHERE run_id = ? ORDER BY epoch",
+                (run_id,),
+            )
+        ]
+
+    def register_checkpoint(
+        self,
+        *,
+        path: str,
+        model: str,
+        metrics: dict[str, Any],
+        config: dict[str, Any],
+        data_fingerprint: str,
+        training_run_id: int | None = None,
+    ) -> int:
+        with self.atomic():
+            self.conn.execute(
+                "INSERT INTO checkpoints (path, model, created_at, metrics, config, data_fingerprint, "
+                "training_run_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
+                "model=excluded.model, created_at=excluded.created_at, metrics=excluded.metrics, "
+                "config=excluded.config, data_fingerprint=excluded.data_fingerprint, "
+                "training_run_id=excluded.training_run_id",
+                (
+                    path,
+                    model,
+                    time.time(),
+                    json.dumps(metrics),
+                    json.dumps(config),
+                    data_fingerprint,
+                    training_run_id,
+                ),
+            )
+            return self.conn.execute(
+                "SELECT id FROM checkpoints WHERE path = ?", (path,)
+            ).fetchone()[0]
+
+    def checkpoints(self) -> list[CheckpointRecord]:
+        return [
+            CheckpointRecord(i, p, m, c, json.loads(met), json.loads(cfg), fp)
+            for i, p, m, c, met, cfg, fp in self.conn.execute(
+                "SELECT id, path, model, created_at, metrics, config, data_fingerprint FROM checkpoints "
+                "ORDER BY created_at DESC, id DESC"
+            )
+        ]
+
+    # -- Spotify export bookkeeping ----------------------------------------------------
+
+    def spotify_link(self, playlist_id: int) -> SpotifyLink | None:
+        row = self.conn.execute(
+            "SELECT playlist_id, spotify_playlist_id, mode, base_count, exported_count, status, updated_at "
+            "FROM spotify_links WHERE playlist_id = ?",
+            (playlist_id,),
+        ).fetchone()
+        return SpotifyLink(*row) if row else None
+
+    def set_spotify_link(self, link: SpotifyLink) -> None:
+        with self.atomic():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO spotify_links VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    link.playlist_id,
+                    link.spotify_playlist_id,
+                    link.mode,
+                    link.base_count,
+                    link.exported_count,
+                    link.status,
+                    link.updated_at,
+                ),
+            )
+
+    def delete_spotify_links(self) -> None:
+        with self.atomic():
+            self.conn.execute("DELETE FROM spotify_links")
+
+    # -- settings stored with the data -------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.atomic():
+            self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+
+def _track_row(t: Track) -> TrackRow:
+    return (
+        t.uri,
+        t.name,
+        t.artist_uri,
+        t.artist_name,
+        t.album_uri,
+        t.album_name,
+        int(t.duration_ms or 0),
+    )

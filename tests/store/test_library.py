@@ -1,0 +1,197 @@
+"""The SQLite library: schema, transactions, reads as dataclasses."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from assistant.domain import Playlist, Reason, Recommendation, Track
+from assistant.errors import InputError, LibraryError, NotFound
+from assistant.store import Library
+from assistant.store.migrations import SCHEMA_VERSION
+
+
+def _track(uri: str, artist: str = "ar1") -> tuple:
+    return (
+        uri,
+        f"Song {uri}",
+        f"spotify:artist:{artist}",
+        artist.upper(),
+        "spotify:album:x",
+        "X",
+        1000,
+    )
+
+
+@pytest.fixture
+def lib(tmp_path: Path) -> Library:
+    library = Library(tmp_path / "lib.sqlite")
+    library.import_playlists(
+        kind="mpd",
+        path="slice.json",
+        sha256="h1",
+        playlists=[
+            Playlist("Road trip", ["t1", "t2", "t3"], source="mpd", source_ref="1"),
+            Playlist("Chill", ["t3", "t4"], source="mpd", source_ref="2"),
+        ],
+        tracks=[_track(u) for u in ("t1", "t2", "t3", "t4")],
+    )
+    yield library
+    library.close()
+
+
+def test_schema_version_wal_and_foreign_keys(lib: Library) -> None:
+    assert lib.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert lib.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert lib.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def test_import_and_reimport_is_noop(lib: Library) -> None:
+    assert lib.stats()["playlists"] == 2
+    again = lib.import_playlists(
+        kind="mpd", path="slice.json", sha256="h1", playlists=[], tracks=[]
+    )
+    assert again.skipped
+    assert lib.stats() == lib.stats()
+    assert lib.stats()["entries"] == 5
+
+
+def test_reimport_of_changed_playlist_replaces_in_place(lib: Library) -> None:
+    before = lib.find_playlist("mpd:1")
+    lib.import_playlists(
+        kind="mpd",
+        path="slice2.json",
+        sha256="h2",
+        playlists=[Playlist("Road trip 2", ["t4", "t1"], source="mpd", source_ref="1")],
+        tracks=[],
+    )
+    after = lib.find_playlist("mpd:1")
+    assert after.id == before.id
+    assert after.track_uris == ["t4", "t1"]
+    assert after.name == "Road trip 2"
+
+
+def test_failed_import_leaves_library_as_it_was(lib: Library) -> None:
+    before = lib.stats()
+    with pytest.raises(sqlite3.IntegrityError):
+        lib.import_playlists(
+            kind="mpd",
+            path="bad.json",
+            sha256="h3",
+            playlists=[Playlist("Bad", ["t1", "unknown"], source="mpd", source_ref="9")],
+            tracks=[],
+        )
+    assert lib.stats() == before
+    assert not lib.has_import("h3")
+
+
+def test_search_and_find(lib: Library) -> None:
+    assert [p.name for p in lib.playlists("road")] == ["Road trip"]
+    assert [p.name for p in lib.playlists("%")] == []
+    assert lib.find_playlist("Chill").source_ref == "2"
+    assert lib.find_playlist(str(lib.find_playlist("Chill").id)).name == "Chill"
+    with pytest.raises(NotFound):
+        lib.find_playlist("nope")
+
+
+def test_local_playlist_edit_and_unknown_track(lib: Library) -> None:
+    pid = lib.create_local_playlist("Mine", ["t1"])
+    lib.set_playlist_tracks(pid, ["t2", "t1", "t4"])
+    assert lib.playlist(pid).track_uris == ["t2", "t1", "t4"]
+    assert lib.playlist(pid).source == "local"
+    with pytest.raises(InputError):
+        lib.set_playlist_tracks(pid, ["t1", "zzz"])
+    assert lib.playlist(pid).track_uris == ["t2", "t1", "t4"]
+    lib.save_playlist(lib.playlist(pid), tracks=[Track("t9", "New")])
+    assert lib.track("t9").name == "New"
+
+
+def test_recommendation_runs_round_trip(lib: Library) -> None:
+    pl = lib.find_playlist("mpd:2")
+    recs = [
+        Recommendation(1, "t1", 0.9, 0.1, (Reason("t3", 0.6, 0.5), Reason("t4", 0.4, 0.3))),
+        Recommendation(2, "t2", 0.5, 0.0, (Reason("t3", 1.0, 0.5),)),
+    ]
+    run_id = lib.save_recommendation_run(
+        playlist_id=pl.id,
+        model="gat-mlp",
+        checkpoint="c.ckpt",
+        seeds=pl.track_uris,
+        unknown_seeds=[],
+        recommendations=recs,
+    )
+    loaded = lib.recommendations(run_id)
+    assert [r.track_uri for r in loaded] == ["t1", "t2"]
+    assert loaded[0].reasons[0] == Reason("t3", 0.6, 0.5)
+    assert lib.recommendation_runs(pl.id)[0].model == "gat-mlp"
+    lib.delete_playlist(pl.id)
+    assert lib.recommendations(run_id) == []
+
+
+def test_delete_source_removes_playlists_and_orphan_tracks(lib: Library) -> None:
+    lib.import_playlists(
+        kind="spotify",
+        path="spotify:me",
+        sha256="sp1",
+        playlists=[Playlist("Mine on Spotify", ["t1", "s1"], source="spotify", source_ref="abc")],
+        tracks=[_track("s1")],
+    )
+    assert lib.delete_source("spotify") == 1
+    assert lib.tracks(["s1", "t1"]).keys() == {"t1"}
+    assert lib.count_playlists("spotify") == 0
+
+
+def test_training_runs_and_checkpoints(lib: Library) -> None:
+    run = lib.start_training_run(
+        model="lightgcn", config={"epochs": 2}, device="cpu", data_fingerprint="f"
+    )
+    lib.log_epoch(run, 1, 0.7, {"recall@20": 0.1}, 1.5)
+    lib.finish_training_run(run, status="finished", checkpoint_path="a.ckpt")
+    lib.register_checkpoint(
+        path="a.ckpt",
+        model="lightgcn",
+        metrics={"r": 1},
+        config={},
+        data_fingerprint="f",
+        training_run_id=run,
+    )
+    assert lib.training_runs()[0].status == "finished"
+    assert lib.training_epochs(run)[0]["recall@20"] == 0.1
+    assert lib.checkpoints()[0].path == "a.ckpt"
+
+
+def test_one_connection_per_thread(lib: Library) -> None:
+    errors: list[BaseException] = []
+
+    def use() -> None:
+        try:
+            lib.stats()
+        except BaseException as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=use)
+    thread.start()
+    thread.join()
+    assert errors and isinstance(errors[0], sqlite3.ProgrammingError)
+    # The worker's way: its own Library on the same file, reading what the other wrote.
+    with Library(lib.path) as other:
+        assert other.stats()["playlists"] == 2
+
+
+def test_not_a_database(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.sqlite"
+    bad.write_text("hello, I am not SQLite" * 100)
+    with pytest.raises(LibraryError, match="--library"):
+        Library(bad)
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 5}")
+    conn.close()
+    with pytest.raises(LibraryError, match="newer"):
+        Library(path)
