@@ -20,6 +20,7 @@ from assistant.errors import AssistantError
 COMMAND_MODULES = (
     "assistant.cli.library_cmds",
     "assistant.cli.ml_cmds",
+    "assistant.cli.eval_cmds",
     "assistant.cli.spotify_cmds",
 )
 
