@@ -108,3 +108,36 @@ class RateLimited(SpotifyError):
             hint="Nothing was lost: run the same action again later and it resumes where it stopped.",
         )
         self.retry_after = retry_after
+
+
+class NotSignedIn(SpotifyError):
+    """No Spotify token is stored yet (or it was deleted by "Disconnect")."""
+
+    def __init__(self, message: str = "You are not signed in to Spotify.") -> None:
+        AssistantError.__init__(
+            self,
+            message,
+            hint="Sign in first (Spotify → Connect…, or `playlist-assistant spotify login`).",
+        )
+
+
+class SpotifyUnavailable(SpotifyError):
+    """Spotify could not be reached or kept failing (timeouts, dropped connections, 5xx)."""
+
+    def __init__(self, message: str) -> None:
+        AssistantError.__init__(
+            self,
+            message,
+            hint="Check the network connection and try again later; nothing was lost and "
+            "the same action resumes where it stopped.",
+        )
+
+
+class SpotifyForbidden(SpotifyError):
+    """Spotify refused access to something (403): not the person's playlist, or no scope."""
+
+
+class SpotifyNotFound(SpotifyError):
+    """A Spotify playlist the app was told about does not exist (any more)."""
+
+    exit_code = 3

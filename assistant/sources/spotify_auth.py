@@ -1,0 +1,259 @@
+"""Spotify sign-in: PKCE with a loopback redirect, and a token cache only the person can read.
+
+Desktop apps cannot keep a client secret, so the app uses the PKCE flow with the person's
+own client ID. Spotify accepts only loopback IP literals as redirect URIs
+(``http://127.0.0.1:PORT/callback``; never ``localhost``), so a tiny one-shot HTTP server
+on that port catches the browser's redirect, checks ``state`` and hands over the code.
+The browser step goes through :mod:`webbrowser`, so ``BROWSER`` can stand in for a person.
+
+Base URLs can be pointed at a test server with ``PLAYLIST_ASSISTANT_SPOTIFY_API_URL`` and
+``PLAYLIST_ASSISTANT_SPOTIFY_ACCOUNTS_URL``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import threading
+import webbrowser
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import requests
+from spotipy.cache_handler import CacheHandler
+from spotipy.exceptions import SpotifyOauthError
+from spotipy.oauth2 import SpotifyPKCE
+
+from assistant.config import config_dir
+from assistant.errors import AuthExpired, NotSignedIn, SpotifyError, SpotifyUnavailable
+
+API_URL_ENV = "PLAYLIST_ASSISTANT_SPOTIFY_API_URL"
+ACCOUNTS_URL_ENV = "PLAYLIST_ASSISTANT_SPOTIFY_ACCOUNTS_URL"
+DEFAULT_API_URL = "https://api.spotify.com/v1/"
+DEFAULT_ACCOUNTS_URL = "https://accounts.spotify.com/"
+TOKEN_FILE = "spotify-token.json"
+# Read and write our own playlists (private and collaborative ones too), and the profile.
+SCOPES = (
+    "playlist-read-private playlist-read-collaborative "
+    "playlist-modify-public playlist-modify-private user-read-private"
+)
+LOGIN_TIMEOUT_S = 180.0
+
+FIRST_USE_NOTICE = """\
+Connecting Spotify
+- The app signs in with your own Spotify client ID (PKCE; no password or secret is stored).
+- It stores a sign-in token in {token_path} (readable only by you), the playlists you
+  choose to import (names, track names, artists, albums) in your local library, and which
+  library playlist you exported to which Spotify playlist.
+- Everything stays on this computer; nothing is sent anywhere except to Spotify itself.
+  Spotify content is not used to train the recommendation model.
+- "Disconnect Spotify" (or `playlist-assistant spotify disconnect`) deletes the token and
+  everything imported from Spotify.
+"""
+
+
+def api_url() -> str:
+    """The Web API base URL, ending in ``/`` (spotipy joins paths onto it)."""
+    return os.environ.get(API_URL_ENV, DEFAULT_API_URL).rstrip("/") + "/"
+
+
+def accounts_url() -> str:
+    return os.environ.get(ACCOUNTS_URL_ENV, DEFAULT_ACCOUNTS_URL).rstrip("/") + "/"
+
+
+def token_path() -> Path:
+    return config_dir() / TOKEN_FILE
+
+
+def redirect_uri(port: int) -> str:
+    return f"http://127.0.0.1:{port}/callback"
+
+
+def notice_text() -> str:
+    return FIRST_USE_NOTICE.format(token_path=token_path())
+
+
+class TokenCache(CacheHandler):
+    """The token file, created with mode 0600 (never world-readable, not even briefly)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or token_path()
+
+    def get_cached_token(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def save_token_to_cache(self, token_info: dict[str, Any]) -> None:
+        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
+        # The mode is given to open(2) itself: chmod-ing afterwards would leave a window
+        # in which another user could read the token.
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(token_info, fh)
+        os.replace(tmp, self.path)
+
+    def delete(self) -> bool:
+        try:
+            self.path.unlink()
+            return True
+        except FileNotFoundError:
+            return False
+
+
+class AppPKCE(SpotifyPKCE):
+    """spotipy's PKCE manager that never opens a browser behind the app's back.
+
+    spotipy falls back to an interactive sign-in when no token is cached; inside a GUI
+    worker that would hang. Here a missing token raises :class:`NotSignedIn`, and an
+    ``invalid_grant`` on refresh (refresh tokens expire after six months) raises
+    :class:`AuthExpired`.
+    """
+
+    def __init__(
+        self, client_id: str, port: int, cache: TokenCache, *, timeout: float = 10.0
+    ) -> None:
+        super().__init__(
+            client_id=client_id,
+            redirect_uri=redirect_uri(port),
+            scope=SCOPES,
+            cache_handler=cache,
+            requests_timeout=timeout,
+            open_browser=False,
+        )
+        base = accounts_url()
+        self.OAUTH_AUTHORIZE_URL = base + "authorize"
+        self.OAUTH_TOKEN_URL = base + "api/token"
+
+    def get_access_token(self, code: str | None = None, check_cache: bool = True) -> str:
+        if code is not None:
+            return _oauth_call(lambda: super(AppPKCE, self).get_access_token(code, False))
+        info = self.cache_handler.get_cached_token()
+        if not info or "access_token" not in info:
+            raise NotSignedIn()
+        if self.is_token_expired(info):
+            info = self.refresh(info)
+        return info["access_token"]
+
+    def refresh(self, info: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Trades the refresh token for a new access token (saved to the cache)."""
+        info = info or self.cache_handler.get_cached_token()
+        if not info or not info.get("refresh_token"):
+            raise NotSignedIn()
+        return _oauth_call(lambda: self.refresh_access_token(info["refresh_token"]))
+
+
+def _oauth_call(fn: Callable[[], Any]) -> Any:
+    try:
+        return fn()
+    except SpotifyOauthError as exc:
+        if getattr(exc, "error", None) == "invalid_grant":
+            raise AuthExpired() from exc
+        raise SpotifyError(
+            f"Spotify refused the sign-in: {getattr(exc, 'error_description', None) or exc}.",
+            hint="Check the client ID in Settings and that the redirect URI "
+            "http://127.0.0.1:PORT/callback is registered in the Spotify dashboard, then sign in again.",
+        ) from exc
+    except requests.exceptions.RequestException as exc:
+        raise SpotifyUnavailable(f"Could not reach the Spotify accounts service: {exc}.") from exc
+
+
+class _CallbackHandler(BaseHTTPRequestHandler):
+    server: _CallbackServer
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        if url.path != "/callback":
+            self.send_error(404)
+            return
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        self.server.answer = query
+        ok = "code" in query and query.get("state") == self.server.state
+        body = (
+            "<html><body><h2>Playlist Assistant</h2><p>"
+            + ("Signed in. You can close this window." if ok else "Sign-in failed; see the app.")
+            + "</p></body></html>"
+        ).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.server.done.set()
+
+    def log_message(self, *args: Any) -> None:  # keep stderr clean
+        pass
+
+
+class _CallbackServer(HTTPServer):
+    def __init__(self, port: int, state: str) -> None:
+        super().__init__(("127.0.0.1", port), _CallbackHandler)
+        self.state = state
+        self.answer: dict[str, str] | None = None
+        self.done = threading.Event()
+
+
+def wait_for_code(
+    auth_url: str,
+    port: int,
+    state: str,
+    *,
+    open_browser: Callable[[str], Any] = webbrowser.open,
+    timeout: float = LOGIN_TIMEOUT_S,
+    cancelled: Callable[[], bool] = lambda: False,
+) -> str:
+    """Opens the browser on ``auth_url`` and waits for the one redirect to ``/callback``.
+
+    Returns the authorization code. Raises :class:`SpotifyError` on timeout, a refusal,
+    or a ``state`` that does not match (another page or app answering).
+    """
+    try:
+        server = _CallbackServer(port, state)
+    except OSError as exc:
+        raise SpotifyError(
+            f"Cannot listen on 127.0.0.1:{port} for the Spotify sign-in ({exc.strerror}).",
+            hint="Close the program using that port, or choose another port in Settings and "
+            "register http://127.0.0.1:PORT/callback for it in the Spotify dashboard.",
+        ) from exc
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.daemon = True
+    thread.start()
+    try:
+        # A BROWSER command may block until it exits; never let it block the wait below.
+        threading.Thread(target=open_browser, args=(auth_url,), daemon=True).start()
+        waited = 0.0
+        while not server.done.wait(0.1):
+            waited += 0.1
+            if cancelled():
+                from assistant.errors import Cancelled
+
+                raise Cancelled("Sign-in cancelled.")
+            if waited >= timeout:
+                raise SpotifyError(
+                    f"No answer from the browser within {timeout:.0f} s.",
+                    hint=f"Sign in again; if no browser opened, open this address yourself:\n{auth_url}",
+                )
+    finally:
+        server.shutdown()
+        server.server_close()
+    answer = server.answer or {}
+    if answer.get("state") != state:
+        raise SpotifyError(
+            "The sign-in answer did not match this request (state check failed).",
+            hint="Sign in again, using only the browser window the app opened.",
+        )
+    if "error" in answer or "code" not in answer:
+        raise SpotifyError(
+            f"Spotify did not grant access ({answer.get('error', 'no code')}).",
+            hint="Sign in again and choose Agree on Spotify's page.",
+        )
+    return answer["code"]
+
+
+def new_state() -> str:
+    return secrets.token_urlsafe(16)
