@@ -1,0 +1,245 @@
+"""The window's three working panels: library sidebar, playlist tracks, recommendations.
+
+Each panel is layout and signals only; the window decides what happens (loads rows,
+pushes undo commands, starts jobs).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from assistant.ui.delegates import BarDelegate
+from assistant.ui.table_models import (
+    PlaylistTracksModel,
+    PlaylistTreeModel,
+    RecommendationRow,
+    RecommendationsModel,
+)
+
+
+def _table(name: str) -> QTableView:
+    view = QTableView()
+    view.setAccessibleName(name)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setAlternatingRowColors(True)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.verticalHeader().hide()
+    view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
+    view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    return view
+
+
+class LibrarySidebar(QWidget):
+    """Search box over a sources → playlists tree.
+
+    Signals:
+        playlist_selected(int): a playlist row was chosen.
+        search_changed(str): the search text changed (the window debounces).
+    """
+
+    playlist_selected = Signal(int)
+    search_changed = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.search = QLineEdit()
+        self.search.setPlaceholderText("Search playlists (Ctrl+F)")
+        self.search.setAccessibleName("Search playlists")
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self.search_changed)
+        self.model = PlaylistTreeModel(self)
+        self.tree = QTreeView()
+        self.tree.setAccessibleName("Library: sources and playlists")
+        self.tree.setModel(self.model)
+        self.tree.setHeaderHidden(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.selectionModel().currentChanged.connect(self._current_changed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree, 1)
+
+    def _current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        summary = self.model.playlist_at(current)
+        if summary is not None:
+            self.playlist_selected.emit(summary.id)
+
+    def select_playlist(self, playlist_id: int) -> bool:
+        """Selects (and shows) a playlist in the tree without emitting twice."""
+        index = self.model.index_of_playlist(playlist_id)
+        if not index.isValid():
+            return False
+        self.tree.expand(index.parent())
+        if self.tree.currentIndex() != index:
+            self.tree.setCurrentIndex(index)
+        self.tree.scrollTo(index)
+        return True
+
+
+class PlaylistPanel(QWidget):
+    """The open playlist: its name and source, then its tracks."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("<h3>No playlist open</h3>")
+        self.title.setAccessibleName("Open playlist")
+        self.subtitle = QLabel("")
+        self.subtitle.setWordWrap(True)
+        self.model = PlaylistTracksModel(self)
+        self.view = _table("Tracks of the open playlist")
+        self.view.setModel(self.model)
+        self.view.setDragEnabled(True)
+        self.view.setAcceptDrops(True)
+        self.view.setDropIndicatorShown(True)
+        self.view.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
+        self.view.setDefaultDropAction(Qt.DropAction.MoveAction)
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(0, 42)
+        header.resizeSection(2, 160)
+        header.resizeSection(3, 160)
+        header.resizeSection(4, 64)
+        self.buttons = QHBoxLayout()
+        self.buttons.setContentsMargins(0, 0, 0, 0)
+        head = QHBoxLayout()
+        head.addWidget(self.title, 1)
+        head.addLayout(self.buttons)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(head)
+        layout.addWidget(self.subtitle)
+        layout.addWidget(self.view, 1)
+
+    def add_button(self, action: QAction, text: str | None = None) -> QPushButton:
+        button = QPushButton(text or action.text().replace("&", ""))
+        button.setAccessibleName(action.text().replace("&", ""))
+        button.setToolTip(action.toolTip())
+        button.clicked.connect(action.trigger)
+        action.enabledChanged.connect(button.setEnabled)
+        button.setEnabled(action.isEnabled())
+        self.buttons.addWidget(button)
+        return button
+
+    def selected_rows(self) -> list[int]:
+        return sorted(i.row() for i in self.view.selectionModel().selectedRows())
+
+
+class RecommendationsPanel(QWidget):
+    """Ranked proposals with a score bar, filters, and "Add to playlist".
+
+    Signals:
+        selection_changed(object): the current RecommendationRow (or None).
+        block_artist_requested(str, str): (artist key, artist name) from the context menu.
+        filters_changed(): the per-artist limit changed.
+    """
+
+    selection_changed = Signal(object)
+    block_artist_requested = Signal(str, str)
+    filters_changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel("<b>Recommendations</b>")
+        self.state = QLabel("")
+        self.state.setAccessibleName("Recommendation status")
+        self.model = RecommendationsModel(self)
+        self.view = _table("Recommended tracks")
+        self.view.setModel(self.model)
+        self.view.setItemDelegateForColumn(
+            RecommendationsModel.SCORE_COLUMN, BarDelegate(self.view)
+        )
+        header = self.view.horizontalHeader()
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        header.resizeSection(0, 42)
+        header.resizeSection(2, 170)
+        header.resizeSection(3, 120)
+        self.view.selectionModel().currentChanged.connect(self._current_changed)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+
+        self.per_artist = QSpinBox()
+        self.per_artist.setRange(0, 50)
+        self.per_artist.setSpecialValueText("no limit")
+        self.per_artist.setAccessibleName("Limit tracks per artist")
+        self.per_artist.setToolTip("At most this many recommended tracks per artist (0 = no limit)")
+        self.per_artist.valueChanged.connect(lambda _v: self.filters_changed.emit())
+        self.blocked_label = QLabel("")
+        self.clear_blocked = QPushButton("Clear blocked")
+        self.clear_blocked.setAccessibleName("Clear blocked artists")
+        self.clear_blocked.setToolTip("Show blocked artists again")
+        self.add_button = QPushButton("Add to playlist")
+        self.add_button.setAccessibleName("Add selected recommendations to the playlist")
+        self.add_button.setToolTip("Add the selected tracks to the open playlist (Return)")
+        self.extra_actions: list[QAction] = []
+
+        head = QHBoxLayout()
+        head.addWidget(self.title)
+        head.addWidget(self.state, 1)
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel("Max per artist:"))
+        filters.addWidget(self.per_artist)
+        filters.addWidget(self.blocked_label, 1)
+        filters.addWidget(self.clear_blocked)
+        filters.addWidget(self.add_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(head)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(filters)
+        self.set_blocked([])
+
+    def set_blocked(self, names: list[str]) -> None:
+        self.blocked_label.setText(
+            f"Blocked: {', '.join(names[:3])}{'…' if len(names) > 3 else ''}" if names else ""
+        )
+        self.blocked_label.setToolTip("\n".join(names))
+        self.clear_blocked.setEnabled(bool(names))
+
+    def selected(self) -> list[RecommendationRow]:
+        rows = sorted(i.row() for i in self.view.selectionModel().selectedRows())
+        return [self.model.row_at(r) for r in rows]
+
+    def current(self) -> RecommendationRow | None:
+        index = self.view.currentIndex()
+        return self.model.row_at(index.row()) if index.isValid() else None
+
+    def _current_changed(self, current: QModelIndex, _prev: QModelIndex) -> None:
+        self.selection_changed.emit(self.model.row_at(current.row()) if current.isValid() else None)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        if not index.isValid():
+            return
+        row: RecommendationRow = self.model.row_at(index.row())
+        menu = QMenu(self)
+        for action in self.extra_actions:
+            menu.addAction(action)
+        artist = row.track.artist_name or row.track.artist_uri
+        if artist:
+            block = menu.addAction(f"Block artist “{artist}”")
+            block.triggered.connect(
+                lambda: self.block_artist_requested.emit(
+                    row.track.artist_uri or row.track.artist_name, artist
+                )
+            )
+        menu.exec(self.view.viewport().mapToGlobal(pos))
