@@ -50,7 +50,10 @@ logging.getLogger("spotipy").addHandler(logging.NullHandler())
 
 PAGE = 50  # the most items the API returns per page
 BATCH = 100  # the most URIs one add request takes
-_ID = re.compile(r"(?:spotify:playlist:|open\.spotify\.com/playlist/)?([0-9A-Za-z]+)")
+_ID = re.compile(
+    r"^(?:spotify:playlist:|https?://open\.spotify\.com/(?:intl-\w+/)?playlist/)?"
+    r"([0-9A-Za-z]+)(?:\?.*)?$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,7 +501,7 @@ def _reason(exc: SpotifyException) -> str:
 
 
 def _playlist_id(ref: str) -> str:
-    match = _ID.search(ref.strip())
+    match = _ID.match(ref.strip())
     if not match:
         raise InputError(f"{ref!r} is not a Spotify playlist ID, URI or link.")
     return match.group(1)

@@ -170,7 +170,7 @@ class FakeSpotify:
     # -- lifecycle -----------------------------------------------------------------------
 
     def start(self) -> FakeSpotify:
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self._thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self._thread.start()
         return self
 
@@ -387,7 +387,10 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "GET":
             return 200, self._page(pl["entries"], query, _entry, base=f"/playlists/{pid}/items"), {}
         if method == "POST":
-            uris = query["uris"].split(",") if "uris" in query else json.loads(body)["uris"]
+            try:
+                uris = query["uris"].split(",") if "uris" in query else json.loads(body)["uris"]
+            except (ValueError, TypeError, KeyError):
+                return 400, _error(400, 'Invalid request body: expected {"uris": [...]}'), {}
             if len(uris) > 100:
                 return 400, _error(400, "You can add a maximum of 100 tracks per request."), {}
             with fake.lock:
