@@ -1,0 +1,297 @@
+"""Playlist files: CSV in Exportify's columns (import and export) and M3U (export, import).
+
+Exportify (the tool most people use to export Spotify playlists) writes one row per track
+with columns such as "Track URI", "Track Name", "Artist URI(s)", "Artist Name(s)",
+"Album URI", "Album Name" and "Duration (ms)" (older versions: "Track Duration (ms)").
+Import is tolerant: columns may come in any order, unknown columns are ignored, and a file
+with nothing but a "Track URI" (or "Spotify URI", "URI", "Spotify ID") column works too.
+One file becomes one playlist (``source="file"``, ``source_ref`` = absolute path, name =
+file stem), so importing an edited file again replaces that playlist in place.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.domain import Playlist, Track
+from assistant.errors import InputError
+from assistant.store.library import TrackRow
+
+CSV_COLUMNS = (
+    "Track URI",
+    "Track Name",
+    "Artist URI(s)",
+    "Artist Name(s)",
+    "Album URI",
+    "Album Name",
+    "Duration (ms)",
+)
+# Header aliases (compared lower-cased, spaces collapsed) -> our field.
+_ALIASES = {
+    "track uri": "uri",
+    "spotify uri": "uri",
+    "uri": "uri",
+    "spotify id": "uri",
+    "track id": "uri",
+    "track name": "name",
+    "name": "name",
+    "title": "name",
+    "artist uri(s)": "artist_uri",
+    "artist uri": "artist_uri",
+    "artist ids": "artist_uri",
+    "artist name(s)": "artist_name",
+    "artist name": "artist_name",
+    "artist": "artist_name",
+    "album uri": "album_uri",
+    "album id": "album_uri",
+    "album name": "album_name",
+    "album": "album_name",
+    "duration (ms)": "duration_ms",
+    "track duration (ms)": "duration_ms",
+    "duration_ms": "duration_ms",
+}
+_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+_LINK = re.compile(
+    r"^https?://open\.spotify\.com/(?:intl-[a-z-]+/)?(track|artist|album)/([0-9A-Za-z]{22})"
+)
+
+
+@dataclass(slots=True)
+class PlaylistFile:
+    """A playlist read from a file, ready for ``Library.import_playlists``."""
+
+    playlist: Playlist
+    tracks: list[TrackRow]
+    sha256: str
+    path: str
+
+
+def spotify_uri(value: str, kind: str = "track") -> str | None:
+    """Normalises a URI, an open.spotify.com link or a bare 22-char id; None if it is none."""
+    text = value.strip()
+    if text.startswith(f"spotify:{kind}:") and _ID.match(text[len(kind) + 9 :]):
+        return text
+    link = _LINK.match(text)
+    if link and link.group(1) == kind:
+        return f"spotify:{kind}:{link.group(2)}"
+    if _ID.match(text):
+        return f"spotify:{kind}:{text}"
+    return None
+
+
+def spotify_link(uri: str) -> str:
+    """``spotify:track:ID`` -> ``https://open.spotify.com/track/ID``."""
+    _, kind, ident = uri.split(":", 2)
+    return f"https://open.spotify.com/{kind}/{ident}"
+
+
+def _decode(data: bytes, path: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as bad:
+        row = data.count(b"\n", 0, bad.start) + 1
+        raise InputError(
+            f"{path}, line {row}: not UTF-8 text (invalid byte 0x{data[bad.start]:02x} at byte "
+            f"offset {bad.start}).",
+            hint="Save the file as UTF-8 (most spreadsheet apps offer 'CSV UTF-8') and import it again.",
+        ) from None
+
+
+# -- CSV -------------------------------------------------------------------------------
+
+
+def read_csv(path: str | Path) -> PlaylistFile:
+    """Reads one CSV file as one playlist.
+
+    Raises:
+        InputError: unreadable, not UTF-8, no URI column, or a row whose URI is not a
+            Spotify track (the message names the file and the row).
+    """
+    where = str(path)
+    data = _read(path)
+    text = _decode(data, where)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = next(reader, None)
+    if not header or not any(cell.strip() for cell in header):
+        raise InputError(f"{where}: the file is empty.", hint="Export the playlist again.")
+    columns: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        key = _ALIASES.get(" ".join(cell.strip().lower().split()))
+        if key and key not in columns:
+            columns[key] = i
+    if "uri" not in columns:
+        raise InputError(
+            f"{where}, row 1: no track URI column (looked for 'Track URI', 'Spotify URI', 'URI' "
+            f"or 'Spotify ID'; found {', '.join(repr(h) for h in header[:8])}).",
+            hint="Export with Exportify, or add a 'Track URI' column of spotify:track:… URIs.",
+        )
+    uris: list[str] = []
+    rows: dict[str, TrackRow] = {}
+    for line_no, cells in enumerate(reader, start=2):
+        if not any(c.strip() for c in cells):
+            continue  # blank line
+
+        def cell(key: str, cells: list[str] = cells) -> str:
+            i = columns.get(key)
+            return cells[i].strip() if i is not None and i < len(cells) else ""
+
+        raw = cell("uri")
+        uri = spotify_uri(raw)
+        if uri is None:
+            problem = (
+                "is a local file, which the library cannot hold"
+                if raw.startswith("spotify:local:")
+                else "is not a Spotify track URI (spotify:track:<22 characters>)"
+            )
+            raise InputError(
+                f"{where}, row {line_no}: {raw!r} {problem}.",
+                hint="Fix or remove that row and import the file again.",
+            )
+        uris.append(uri)
+        if uri not in rows:
+            rows[uri] = _csv_track_row(uri, cell, where, line_no)
+    if not uris:
+        raise InputError(f"{where}: the file has a header but no tracks.")
+    playlist = Playlist(
+        name=Path(where).stem,
+        track_uris=uris,
+        source="file",
+        source_ref=str(Path(where).resolve()),
+    )
+    return PlaylistFile(playlist, list(rows.values()), hashlib.sha256(data).hexdigest(), where)
+
+
+def _csv_track_row(uri: str, cell, where: str, line_no: int) -> TrackRow:
+    artist_uris = [u for u in cell("artist_uri").split(",") if u.strip()]
+    artist_uri = (spotify_uri(artist_uris[0], "artist") or "") if artist_uris else ""
+    artist_name = cell("artist_name")
+    if len(artist_uris) > 1:
+        # Exportify joins several artists with commas; keep the first (names can hold
+        # commas too, so only split when the URIs say there are several).
+        artist_name = artist_name.split(",")[0].strip()
+    album_uri = spotify_uri(cell("album_uri"), "album") or ""
+    duration = cell("duration_ms")
+    try:
+        duration_ms = int(float(duration)) if duration else 0
+    except ValueError:
+        raise InputError(
+            f"{where}, row {line_no}: duration {duration!r} is not a number of milliseconds.",
+            hint="Fix or clear that cell and import the file again.",
+        ) from None
+    return (uri, cell("name"), artist_uri, artist_name, album_uri, cell("album_name"), duration_ms)
+
+
+def write_csv(path: str | Path, tracks: Sequence[Track]) -> None:
+    """Writes tracks in Exportify's columns (UTF-8, header row), atomically."""
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf)
+    writer.writerow(CSV_COLUMNS)
+    for t in tracks:
+        writer.writerow(
+            [t.uri, t.name, t.artist_uri, t.artist_name, t.album_uri, t.album_name, t.duration_ms]
+        )
+    _write_atomic(path, buf.getvalue())
+
+
+# -- M3U -------------------------------------------------------------------------------
+
+
+def write_m3u(path: str | Path, tracks: Sequence[Track], *, links: bool = False) -> None:
+    """Writes an extended M3U: ``#EXTINF:<seconds>,<artist> - <title>`` then the URI/link."""
+    lines = ["#EXTM3U"]
+    for t in tracks:
+        seconds = round(t.duration_ms / 1000) if t.duration_ms else -1
+        title = f"{t.artist_name} - {t.name}" if t.artist_name else (t.name or t.uri)
+        lines.append(f"#EXTINF:{seconds},{title.replace(chr(10), ' ')}")
+        lines.append(spotify_link(t.uri) if links else t.uri)
+    _write_atomic(path, "\n".join(lines) + "\n")
+
+
+def read_m3u(path: str | Path) -> PlaylistFile:
+    """Reads an M3U of Spotify URIs or open.spotify.com links (as :func:`write_m3u` writes).
+
+    Raises:
+        InputError: a non-comment line that is not a Spotify track URI or link.
+    """
+    where = str(path)
+    data = _read(path)
+    text = _decode(data, where)
+    uris: list[str] = []
+    rows: dict[str, TrackRow] = {}
+    pending: tuple[int, str, str] | None = None
+    for line_no, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line or line == "#EXTM3U":
+            continue
+        if line.startswith("#EXTINF:"):
+            head, _, title = line[8:].partition(",")
+            artist, sep, name = title.partition(" - ")
+            if not sep:
+                artist, name = "", title
+            try:
+                seconds = int(float(head))
+            except ValueError:
+                seconds = -1
+            pending = (max(0, seconds) * 1000, artist.strip(), name.strip())
+            continue
+        if line.startswith("#"):
+            continue
+        uri = spotify_uri(line)
+        if uri is None:
+            raise InputError(
+                f"{where}, line {line_no}: {line!r} is not a Spotify track URI or link.",
+                hint="Only M3U files of spotify:track:… URIs or open.spotify.com links can be "
+                "imported; fix or remove that line.",
+            )
+        uris.append(uri)
+        if uri not in rows:
+            duration, artist, name = pending or (0, "", "")
+            rows[uri] = (uri, name, "", artist, "", "", duration)
+        pending = None
+    if not uris:
+        raise InputError(f"{where}: no Spotify tracks in this playlist file.")
+    playlist = Playlist(
+        name=Path(where).stem, track_uris=uris, source="file", source_ref=str(Path(where).resolve())
+    )
+    return PlaylistFile(playlist, list(rows.values()), hashlib.sha256(data).hexdigest(), where)
+
+
+def read_playlist_file(path: str | Path) -> PlaylistFile:
+    """CSV or M3U, by extension (anything not .m3u/.m3u8 is read as CSV)."""
+    if Path(path).suffix.lower() in (".m3u", ".m3u8"):
+        return read_m3u(path)
+    return read_csv(path)
+
+
+# -- helpers ---------------------------------------------------------------------------
+
+
+def _read(path: str | Path) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file.", hint="Check the path and try again.") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the file ({exc.strerror}).") from exc
+
+
+def _write_atomic(path: str | Path, text: str) -> None:
+    """Writes next to the target and renames, so a failure never leaves half a file."""
+    target = Path(path)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8", newline="")
+        os.replace(tmp, target)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(
+            f"{target}: cannot write the file ({exc.strerror}).",
+            hint="Choose a folder you can write to.",
+        ) from exc

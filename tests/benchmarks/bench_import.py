@@ -1,0 +1,186 @@
+"""Import speed and memory: entries/s and peak RSS of `import_mpd`, end to end.
+
+Each run imports into a fresh library in a fresh subprocess (parse + validate + write,
+timed inside the child around ``import_mpd``); the child's peak RSS comes from
+``os.wait4``'s rusage, so each row is that run alone and flatness across slice counts
+shows. Rows: the real 1,000-playlist MPD sample (when ../shared is present) and generated
+full-size slices (1,000 playlists, ~67k entries each; 1, 4 and 8 of them).
+
+    .venv/bin/python tests/benchmarks/bench_import.py [--slices 1 4 8] [--repeat 3]
+
+Prints a Markdown table and writes it to bench-results/import.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import orjson
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = ROOT.parent / "shared" / "data" / "mpd-sample" / "mpd.slice.sample-1000.json"
+OUT = ROOT / "bench-results" / "import.md"
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+CATALOG = 2_000_000  # distinct tracks of the imaginary full dataset (the MPD has 2.26M)
+
+CHILD = """
+import json, sys, tempfile, time
+from pathlib import Path
+from assistant.jobs.imports import import_mpd
+from assistant.store import Library
+paths = sys.argv[1:]
+with tempfile.TemporaryDirectory() as tmp:
+    lib = Library(Path(tmp) / "bench.sqlite")
+    start = time.perf_counter()
+    summary = import_mpd(lib, paths)
+    seconds = time.perf_counter() - start
+    stats = lib.stats()
+    lib.close()
+print(json.dumps({"seconds": seconds, "entries": summary.entries,
+                  "playlists": summary.playlists, "tracks": stats["tracks"],
+                  "errors": [str(e) for e in summary.errors]}))
+"""
+
+
+def _b62(n: int) -> str:
+    out = []
+    for _ in range(22):
+        n, r = divmod(n, 62)
+        out.append(BASE62[r])
+    return "".join(reversed(out))
+
+
+def make_slice(path: Path, first_pid: int, rng: random.Random) -> int:
+    """Writes one synthetic full-size slice (1,000 playlists, ~67k entries); returns entries.
+
+    Track popularity is heavy-tailed (index = N * u**8), so slices share popular tracks
+    as the real ones do; names and URIs are derived from the track index.
+    """
+    playlists = []
+    entries = 0
+    for pid in range(first_pid, first_pid + 1000):
+        n = max(5, min(250, int(rng.lognormvariate(3.95, 0.75))))
+        tracks = []
+        for pos in range(n):
+            idx = int(CATALOG * rng.random() ** 8)
+            tracks.append(
+                {
+                    "pos": pos,
+                    "artist_name": f"Generated Artist {idx // 12}",
+                    "track_uri": f"spotify:track:{_b62(idx)}",
+                    "artist_uri": f"spotify:artist:{_b62(idx // 12)}",
+                    "track_name": f"Generated Track Title {idx}",
+                    "album_uri": f"spotify:album:{_b62(idx // 6)}",
+                    "duration_ms": 150_000 + idx % 120_000,
+                    "album_name": f"Generated Album {idx // 6}",
+                }
+            )
+        entries += n
+        playlists.append(
+            {
+                "name": f"bench {pid}",
+                "collaborative": "false",
+                "pid": pid,
+                "modified_at": 1_500_000_000,
+                "num_tracks": n,
+                "num_albums": n,
+                "num_followers": 1,
+                "tracks": tracks,
+                "num_edits": 1,
+                "duration_ms": 0,
+                "num_artists": n,
+            }
+        )
+    doc = {
+        "info": {"slice": f"{first_pid}-{first_pid + 999}", "version": "bench"},
+        "playlists": playlists,
+    }
+    path.write_bytes(orjson.dumps(doc))
+    return entries
+
+
+def run_child(paths: list[Path]) -> dict:
+    proc = subprocess.Popen(
+        [sys.executable, "-c", CHILD, *map(str, paths)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"benchmark child failed ({proc.returncode})")
+    result = json.loads(out)
+    if result["errors"]:
+        raise SystemExit(f"import errors: {result['errors']}")
+    result["peak_rss_mib"] = usage.ru_maxrss / 1024  # Linux: KiB
+    return result
+
+
+def best_of(paths: list[Path], repeat: int) -> dict:
+    runs = [run_child(paths) for _ in range(repeat)]
+    best = min(runs, key=lambda r: r["seconds"])
+    best["peak_rss_mib"] = max(r["peak_rss_mib"] for r in runs)
+    return best
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--slices", type=int, nargs="+", default=[1, 4, 8])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per row; the fastest is shown")
+    args = parser.parse_args()
+
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
+        tmpdir = Path(tmp)
+        if SAMPLE.exists():
+            r = best_of([SAMPLE], args.repeat)
+            rows.append(("real MPD sample (1 file)", SAMPLE.stat().st_size, r))
+        rng = random.Random(0)
+        generated: list[Path] = []
+        for i in range(max(args.slices)):
+            path = tmpdir / f"mpd.slice.{i * 1000}-{i * 1000 + 999}.json"
+            make_slice(path, i * 1000, rng)
+            generated.append(path)
+        for n in args.slices:
+            paths = generated[:n]
+            r = best_of(paths, args.repeat)
+            size = sum(p.stat().st_size for p in paths)
+            rows.append((f"generated, {n} slice{'s' if n > 1 else ''}", size, r))
+
+    lines = [
+        f"Import benchmark — {time.strftime('%Y-%m-%d')}, {platform.python_implementation()} "
+        f"{platform.python_version()}, {os.cpu_count()} CPUs, best of {args.repeat} runs "
+        "(peak RSS: worst run).",
+        "",
+        "| input | MB | playlists | entries | distinct tracks | seconds | entries/s | peak RSS (MiB) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, size, r in rows:
+        lines.append(
+            f"| {label} | {size / 1e6:.1f} | {r['playlists']:,} | {r['entries']:,} | "
+            f"{r['tracks']:,} | {r['seconds']:.2f} | {r['entries'] / r['seconds']:,.0f} | "
+            f"{r['peak_rss_mib']:.0f} |"
+        )
+    lines += ["", "Command: `.venv/bin/python tests/benchmarks/bench_import.py`"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(text, encoding="utf-8")
+    print(f"written to {OUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
