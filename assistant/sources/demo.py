@@ -23,8 +23,11 @@ SEED = 20_261_123
 N_PLAYLISTS = 2_000
 PLAYLISTS_PER_FILE = 1_000
 N_ARTISTS = 600
+# Demo pids live far above the real MPD's (0..999,999) and its challenge set's, so real
+# slices imported into a library that holds the demo never replace demo playlists.
+PID_BASE = 9_000_000
 BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-# 2017-01-01 .. 2017-10-31, like the real MPD's modified_at range ends.
+# 2015-01-01 .. 2017-10-31: within the real MPD's modified_at range.
 TIME_START, TIME_END = 1_420_070_400, 1_509_494_400
 
 # Theme -> playlist names people might give such a playlist (MPD names are casual).
@@ -77,32 +80,38 @@ AFFINITY: dict[str, list[str]] = {
     "80s": ["rock", "pop"],
     "90s": ["hip hop", "r&b", "rock", "pop"],
 }
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 DECORATIONS = ["", "", "", "", " 2017", " mix", " playlist", "!!", " :)", " vibes", " 🔥"]
 
-ADJECTIVES = (
+ADJECTIVES = _words(
     "Amber Blue Broken Burning Quiet Golden Hollow Electric Silver Velvet Wild Paper Neon "
     "Crimson Silent Lonely Restless Northern Sweet Bitter Midnight Distant Faded Endless Open "
     "Secret Frozen Little Heavy Bright Gentle Crooked Rusty Lucky Violet Glass Summer Winter "
     "Copper Painted Sleepy Magnetic Careless Tender Savage Ordinary Hidden Falling Rolling"
-).split()
-NOUNS = (
+)
+NOUNS = _words(
     "Harbor Lanterns Highway River Echo Garden Satellite Horizon Window Mirror Thunder Orchard "
     "Lighthouse Canyon Ocean Comet Parade Shadow Machine Heart Island Signal Station Avenue "
     "Feather Static Meadow Ember Tide Valley Motel Arcade Compass Carousel Pilot Anthem Fever "
     "Harvest Kingdom Rocket Sparrow Wolves Diamonds Letters Postcards Streetlights Daydream"
-).split()
-VERBS = (
+)
+VERBS = _words(
     "Running Waiting Dancing Falling Chasing Drifting Holding Breaking Calling Fading "
     "Burning Leaving Coming Home Flying Dreaming Hiding Turning Counting Shining"
-).split()
-SYLLABLES = (
+)
+SYLLABLES = _words(
     "ka lo mi ra ve no sa ti lu be da ren mor vin el an is tor qua zel fen ori mal dex "
     "ny ko ra sol tem ar vel ju pri sta lin go ha we"
-).split()
-BAND_NOUNS = (
+)
+BAND_NOUNS = _words(
     "Foxes Tigers Owls Satellites Lanterns Comets Rivers Machines Ghosts Sparrows Echoes "
     "Wolves Pilots Mirrors Strangers Giants Animals Cowboys Kids Hearts Engines Saints"
-).split()
+)
 
 
 @dataclass(slots=True)
@@ -188,9 +197,7 @@ class _Generator:
         by_theme: dict[str, list[_Artist]] = {t: [] for t in themes}
         for i in range(N_ARTISTS):
             theme = themes[i % len(themes)]
-            artist = _Artist(
-                f"spotify:artist:{self.uid()}", self.artist_name(), theme, [], []
-            )
+            artist = _Artist(f"spotify:artist:{self.uid()}", self.artist_name(), theme, [], [])
             n_albums = rng.choices([1, 2, 3, 4], weights=[3, 4, 2, 1])[0]
             for _ in range(n_albums):
                 album_uri = f"spotify:album:{self.uid()}"
@@ -208,7 +215,9 @@ class _Generator:
                     )
             # Shuffle so hits spread across albums, then weight the track list by 1/rank.
             rng.shuffle(artist.tracks)
-            artist.cum_weights = _cumulative([1.0 / (r + 1) ** 0.7 for r in range(len(artist.tracks))])
+            artist.cum_weights = _cumulative(
+                [1.0 / (r + 1) ** 0.7 for r in range(len(artist.tracks))]
+            )
             by_theme[theme].append(artist)
         return by_theme
 
@@ -263,7 +272,7 @@ class _Generator:
         playlist: dict = {
             "name": name,
             "collaborative": "true" if rng.random() < 0.03 else "false",
-            "pid": pid,
+            "pid": PID_BASE + pid,
             "modified_at": rng.randint(TIME_START, TIME_END),
             "num_tracks": len(tracks),
             "num_albums": len({t.album_uri for t in tracks}),
@@ -323,6 +332,7 @@ def write_demo(out_dir: str | Path, seed: int = SEED) -> list[Path]:
                 "version": "synthetic-v1",
                 "generated_by": "assistant.sources.demo",
                 "seed": seed,
+                "pids": f"{PID_BASE + first}-{PID_BASE + last}",
                 "note": "SYNTHETIC demo catalog: every playlist, track, artist and album name "
                 "and every URI is invented from word lists and a seeded random generator. "
                 "No real songs; not part of the Million Playlist Dataset.",
