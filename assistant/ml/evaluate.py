@@ -61,17 +61,38 @@ def case_results(
         (the scored cases, {metric name: float64 array, one value per scored case}).
     """
     scored = [c for c in cases if len(c.targets)]
-    depth = max(n_pred, *ks)
-    ranked = predict(scorer, scored, n=depth, batch_size=batch_size)
-    n = len(scored)
+    ranked = predict(scorer, scored, n=max(n_pred, *ks), batch_size=batch_size)
+    return scored, metrics_from_rankings(scored, ranked, ks=ks, n_pred=n_pred)
+
+
+def metrics_from_rankings(
+    cases: Sequence[Case],
+    ranked: np.ndarray | Sequence[Sequence[int]],
+    *,
+    ks: Sequence[int] = (20, 50, 300),
+    n_pred: int = N_PREDICTIONS,
+) -> dict[str, np.ndarray]:
+    """Per-case metrics of given rankings (e.g. from a checkpoint queried by track URI).
+
+    Args:
+        cases: cases with targets, one per ranking.
+        ranked: per case, track indices best first (-1 = padding, never relevant); a
+            shorter list simply has fewer chances to hit.
+
+    Returns:
+        {metric name: float64 array, one value per case}.
+    """
+    n = len(cases)
     result: dict[str, np.ndarray] = {f"recall@{k}": np.zeros(n) for k in ks}
     result.update(r_precision=np.zeros(n), ndcg=np.zeros(n), clicks=np.full(n, float(NO_CLICK)))
     weights = discounts(n_pred)
     ideal = np.cumsum(weights)
-    for i, case in enumerate(scored):
+    for i, case in enumerate(cases):
         targets = np.unique(case.targets)
-        hits = np.isin(ranked[i], targets)  # -1 padding never matches
         n_t = len(targets)
+        if n_t == 0:
+            continue
+        hits = np.isin(np.asarray(ranked[i], dtype=np.int64), targets)
         for k in ks:
             result[f"recall@{k}"][i] = hits[:k].sum() / n_t
         top = hits[:n_pred]
@@ -80,10 +101,11 @@ def case_results(
         first = np.flatnonzero(top)
         if len(first):
             result["clicks"][i] = first[0] // 10
-    return scored, result
+    return result
 
 
-def _means(metrics: dict[str, np.ndarray]) -> dict[str, float]:
+def summarize(metrics: dict[str, np.ndarray]) -> dict[str, float]:
+    """Means of per-case metrics, plus ``cases`` (how many)."""
     out = {name: float(values.mean()) if len(values) else 0.0 for name, values in metrics.items()}
     out["cases"] = float(len(next(iter(metrics.values()))))
     return out
@@ -112,7 +134,7 @@ def evaluate(
             "There is nothing to evaluate: no case has held-out tracks.",
             hint="Use a larger library or a split that holds out tracks.",
         )
-    return _means(metrics)
+    return summarize(metrics)
 
 
 def evaluate_by_category(
@@ -129,11 +151,11 @@ def evaluate_by_category(
     for i, case in enumerate(scored):
         groups[case.category or "-"].append(i)
     out = {
-        cat: _means({name: values[idx] for name, values in metrics.items()})
+        cat: summarize({name: values[idx] for name, values in metrics.items()})
         for cat, idx in sorted(groups.items())
     }
     if scored:
-        out["all"] = _means(metrics)
+        out["all"] = summarize(metrics)
     return out
 
 
