@@ -74,8 +74,8 @@ class ExplanationView(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(1, 110)
-        header.resizeSection(2, 140)
+        header.resizeSection(1, 90)
+        header.resizeSection(2, 120)
 
         self.runs = RunsModel(self)
         self.runs_view = QTableView()

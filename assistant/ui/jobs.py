@@ -126,13 +126,13 @@ def recommend_job(
         cancel.raise_if_cancelled()
     with Library(library_path) as library:
         playlist = library.playlist(playlist_id)
-        # Ask for more than shown so the per-artist/blocked filters still leave k rows.
-        extra = k * 3 if (max_per_artist or blocked_artists) else 0
+        # The core applies the per-artist cap and blocked artists (asking the model for
+        # headroom); the panel re-checks them and drops anything already in the playlist.
         run_id, result = recommend_for_playlist(
             library,
             service,
             playlist_id,
-            k + extra,
+            k,
             max_per_artist=max_per_artist,
             blocked_artists=list(blocked_artists),
         )

@@ -90,7 +90,7 @@ class LibrarySidebar(QWidget):
         self.tree.expand(index.parent())
         if self.tree.currentIndex() != index:
             self.tree.setCurrentIndex(index)
-        self.tree.scrollTo(index)
+        self.tree.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
         return True
 
 
@@ -132,6 +132,8 @@ class PlaylistPanel(QWidget):
 
     def add_button(self, action: QAction, text: str | None = None) -> QPushButton:
         button = QPushButton(text or action.text().replace("&", ""))
+        if text and len(text) == 1:  # arrow buttons stay small
+            button.setFixedWidth(button.sizeHint().height() + 8)
         button.setAccessibleName(action.text().replace("&", ""))
         button.setToolTip(action.toolTip())
         button.clicked.connect(action.trigger)

@@ -244,7 +244,7 @@ class ReasonRow:
 class ReasonsModel(_RowsModel):
     """Neighbour, attention (bar), contribution (bar, signed)."""
 
-    headers = ("Because the playlist has", "Attention", "Contribution")
+    headers = ("Playlist track", "Attention", "Contribution")
     ATTENTION_COLUMN = 1
     CONTRIBUTION_COLUMN = 2
 

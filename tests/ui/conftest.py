@@ -60,3 +60,50 @@ def window(make_window, demo_library: Path) -> Iterator:
     w.show()
     w.refresh_library()
     yield w
+
+
+@pytest.fixture(scope="session")
+def checkpoint(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled demo checkpoint, or (before it exists) a tiny one trained here."""
+    from assistant.config import BUNDLED_CHECKPOINT
+
+    if BUNDLED_CHECKPOINT.exists():
+        return BUNDLED_CHECKPOINT
+    training = pytest.importorskip("assistant.jobs.training")
+    from assistant.ml.train import TrainConfig
+
+    folder = tmp_path_factory.mktemp("tiny-ckpt")
+    library = folder / "library.sqlite"
+    shutil.copy(demo_template, library)
+    outcome = training.train_on_library(
+        library,
+        TrainConfig(epochs=2, dim=16, heads=2, patience=2, device="cpu"),
+        out_path=folder / "tiny.ckpt",
+    )
+    return Path(outcome.checkpoint_path)
+
+
+@pytest.fixture
+def rec_window(make_window, demo_library: Path, checkpoint: Path):
+    """A window on the demo copy that scores with ``checkpoint`` (20 proposals)."""
+    w = make_window(
+        demo_library, Settings(active_checkpoint=str(checkpoint), recommendation_count=20)
+    )
+    w.rec_timer.setInterval(0)  # the debounce is tested on its own
+    w.show()
+    w.refresh_library()
+    return w
+
+
+@pytest.fixture
+def tiny_library(demo_template: Path, tmp_path: Path) -> Path:
+    """The demo library cut down to 120 playlists: a graph small enough to train on in tests."""
+    path = tmp_path / "tiny.sqlite"
+    shutil.copy(demo_template, path)
+    with Library(path) as library:
+        keep = {p.id for p in library.playlists(limit=120)}
+        with library.atomic():
+            for p in library.playlists():
+                if p.id not in keep:
+                    library.conn.execute("DELETE FROM playlists WHERE id = ?", (p.id,))
+    return path
