@@ -27,7 +27,7 @@ from assistant.ml.graph import Interactions
 BASELINES = ("popularity", "cooccurrence", "ease")
 
 
-def _popularity(train: Interactions) -> np.ndarray:
+def normalized_popularity(train: Interactions) -> np.ndarray:
     """log(1 + degree), normalised to [0, 1]: a stable tie-breaker and cold-start score."""
     pop = np.log1p(train.track_degrees().astype(np.float32))
     top = float(pop.max()) if len(pop) else 0.0
@@ -105,7 +105,7 @@ class EaseScorer:
 
 
 def fit_popularity(train: Interactions) -> PopularityScorer:
-    return PopularityScorer(_popularity(train))
+    return PopularityScorer(normalized_popularity(train))
 
 
 def fit_cooccurrence(train: Interactions) -> CooccurrenceScorer:
@@ -118,7 +118,7 @@ def fit_cooccurrence(train: Interactions) -> CooccurrenceScorer:
     inv = np.zeros_like(deg)
     inv[deg > 0] = 1.0 / np.sqrt(deg[deg > 0])
     d = sp.diags(inv)
-    return CooccurrenceScorer((d @ c @ d).tocsr(), _popularity(train))
+    return CooccurrenceScorer((d @ c @ d).tocsr(), normalized_popularity(train))
 
 
 def ease_items(train: Interactions, *, min_count: int = 2, max_items: int = 20_000) -> np.ndarray:
@@ -160,7 +160,7 @@ def fit_ease(
             hint="Use a larger library or the popularity baseline.",
         )
     weights = _ease_weights(_ease_gram(train, items), lam)
-    return EaseScorer(weights, items, _popularity(train), lam)
+    return EaseScorer(weights, items, normalized_popularity(train), lam)
 
 
 def tune_ease(
@@ -182,7 +182,7 @@ def tune_ease(
     """
     items = ease_items(train, min_count=min_count, max_items=max_items)
     gram = _ease_gram(train, items)
-    pop = _popularity(train)
+    pop = normalized_popularity(train)
     best: EaseScorer | None = None
     best_value = -np.inf
     history: dict[float, dict[str, float]] = {}

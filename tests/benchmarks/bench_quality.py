@@ -1,0 +1,382 @@
+"""Recommendation quality of every model and baseline on the real MPD sample.
+
+Usage::
+
+    .venv/bin/python tests/benchmarks/bench_quality.py            # full run, writes the table
+    .venv/bin/python tests/benchmarks/bench_quality.py --quick    # 3 epochs, no option rows
+
+Two protocols (see :mod:`assistant.ml.split`):
+
+* link: the study's 70/15/15 edge split of the 5-core of the sample (the study's 30-core
+  is empty at 1,000 playlists); Recall@20/50/300 on validation and, separately, on test.
+* challenge: RecSys 2018 style, 100 validation + 200 test playlists held out whole, seeds
+  by category; R-precision, NDCG, clicks (500 predictions) and Recall@50 on test.
+
+Every row is fitted on the split's training graph only; early stopping (GNNs) and tuning
+(EASE's λ, ALS's regularisation and confidence) use the validation cases only, never test.
+Each row runs in its own process so its peak RSS is its own (it includes the ~300 MB of
+an imported torch). Writes ``bench-results/quality.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+SAMPLE = ROOT.parent / "shared" / "data" / "mpd-sample" / "mpd.slice.sample-1000.json"
+OUT = ROOT / "bench-results" / "quality.md"
+LINK_KCORE = 5
+N_VAL, N_TEST = 100, 200
+GNNS = ("lightgcn", "gat", "gat-mlp", "gcn", "sage")
+BASELINES = ("popularity", "cooccurrence", "ease", "als")
+# Extra rows measuring the options of the default model (challenge protocol only).
+OPTIONS = (
+    ("gat-mlp +positional", {"positional": True}),
+    ("gat-mlp −cosine", {"cosine": False}),
+    ("gat-mlp fixed alpha", {"learnable_alpha": False}),
+)
+
+
+# -- the work of one row (runs in a child process) -------------------------------------
+
+
+def load_split(protocol: str) -> Any:
+    from assistant.ml.graph import Interactions
+    from assistant.ml.split import challenge_split, link_split
+    from assistant.sources.mpd import read_slice
+
+    sample = read_slice(SAMPLE)
+    data = Interactions.from_lists(
+        [p.track_uris for p in sample.playlists],
+        [int(p.source_ref) for p in sample.playlists],
+        names=[p.name for p in sample.playlists],
+    )
+    if protocol == "link":
+        return link_split(data.kcore(LINK_KCORE), seed=0)
+    return challenge_split(data, n_val=N_VAL, n_test=N_TEST, seed=0)
+
+
+class AlsScorer:
+    """implicit's ALS with seeds folded in by its least-squares user solve."""
+
+    name = "als"
+
+    def __init__(self, model: Any, popularity: Any) -> None:
+        self.model = model
+        self.popularity = popularity
+
+    def score(self, seeds: list) -> Any:
+        import numpy as np
+        import scipy.sparse as sp
+
+        n_items = self.model.item_factors.shape[0]
+        rows = np.concatenate([np.full(len(s), i) for i, s in enumerate(seeds)] or [[]])
+        cols = np.concatenate([np.asarray(s) for s in seeds] or [[]]).astype(np.int64)
+        q = sp.csr_matrix(
+            (np.ones(len(cols), np.float32), (rows.astype(np.int64), cols)),
+            shape=(len(seeds), n_items),
+        )
+        factors = self.model.recalculate_user(np.arange(len(seeds)), q)
+        scores = factors @ self.model.item_factors.T + 1e-3 * self.popularity
+        for i, s in enumerate(seeds):
+            if len(s) == 0:
+                scores[i] = self.popularity
+        return scores.astype(np.float32)
+
+
+def fit_als(train: Any, validate: Any) -> tuple[Any, dict[str, Any]]:
+    import numpy as np
+    from implicit.als import AlternatingLeastSquares
+
+    from assistant.ml.baselines import normalized_popularity
+
+    x = train.to_csr()
+    pop = normalized_popularity(train)
+    best, best_value, grid = None, -1.0, {}
+    for reg in (0.01, 0.1):
+        for alpha in (5.0, 20.0):
+            model = AlternatingLeastSquares(
+                factors=64,
+                regularization=reg,
+                alpha=alpha,
+                iterations=15,
+                random_state=0,
+                num_threads=2,
+            )
+            model.fit(x, show_progress=False)
+            scorer = AlsScorer(model, np.asarray(pop, dtype=np.float32))
+            value = validate(scorer)["ndcg"]
+            grid[f"reg={reg},alpha={alpha}"] = round(value, 4)
+            if value > best_value:
+                best, best_value = scorer, value
+    return best, {"tuned": grid}
+
+
+def run_row(spec: dict[str, Any]) -> dict[str, Any]:
+    """Fits one model/baseline on one protocol and evaluates it."""
+    from assistant.ml.evaluate import evaluate, evaluate_by_category, make_validator
+
+    split = load_split(spec["protocol"])
+    validate = make_validator(split.val)
+    extra: dict[str, Any] = {}
+    start = time.perf_counter()
+    if spec["kind"] == "gnn":
+        from assistant.ml.train import TrainConfig, train
+
+        config = TrainConfig(
+            model=spec["model"], epochs=spec["epochs"], device="cpu", **spec.get("options", {})
+        )
+        result = train(split.train, config, validator=validate)
+        scorer = result.model
+        seconds = [h["seconds"] for h in result.history]
+        extra.update(
+            epochs=len(result.history),
+            best_epoch=result.best_epoch,
+            sec_per_epoch=sum(seconds) / max(len(seconds), 1),
+        )
+        val = result.metrics
+    else:
+        name = spec["model"]
+        if name == "als":
+            try:
+                import implicit  # noqa: F401
+            except ModuleNotFoundError:
+                return {**spec, "skipped": "implicit is not installed (pip install implicit)"}
+            scorer, extra = fit_als(split.train, validate)
+        elif name == "ease":
+            from assistant.ml.baselines import tune_ease
+
+            scorer, history = tune_ease(split.train, validate)
+            extra["tuned"] = {f"lambda={k:g}": round(v["ndcg"], 4) for k, v in history.items()}
+            extra["lambda"] = scorer.lam
+        else:
+            from assistant.ml.baselines import fit_baseline
+
+            scorer = fit_baseline(name, split.train)
+        val = validate(scorer)
+    fit_s = time.perf_counter() - start
+    test = evaluate(scorer, split.test)
+    by_cat = {
+        k: {"ndcg": v["ndcg"], "r_precision": v["r_precision"], "cases": v["cases"]}
+        for k, v in evaluate_by_category(scorer, split.test).items()
+    }
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return {
+        **spec,
+        "val": val,
+        "test": test,
+        "by_category": by_cat,
+        "fit_s": fit_s,
+        "peak_mib": peak,
+        **extra,
+    }
+
+
+# -- the driver --------------------------------------------------------------------------
+
+
+def rows_to_run(quick: bool, epochs: int) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for protocol in ("challenge", "link"):
+        for name in BASELINES:
+            rows.append({"label": name, "kind": "baseline", "model": name, "protocol": protocol})
+        for name in GNNS:
+            rows.append(
+                {
+                    "label": name,
+                    "kind": "gnn",
+                    "model": name,
+                    "protocol": protocol,
+                    "epochs": epochs,
+                }
+            )
+    if not quick:
+        for label, options in OPTIONS:
+            rows.append(
+                {
+                    "label": label,
+                    "kind": "gnn",
+                    "model": "gat-mlp",
+                    "protocol": "challenge",
+                    "epochs": epochs,
+                    "options": options,
+                }
+            )
+    return rows
+
+
+def run_child(spec: dict[str, Any]) -> dict[str, Any]:
+    env = dict(os.environ)
+    if spec["model"] == "als":
+        env["OPENBLAS_NUM_THREADS"] = "1"  # implicit asks for it; it threads itself
+    proc = subprocess.run(
+        [sys.executable, __file__, "--row", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+    if proc.returncode != 0 or not lines:
+        tail = proc.stderr.strip().splitlines()[-3:]
+        return {**spec, "skipped": f"failed: {' | '.join(tail)}"}
+    return json.loads(lines[-1])
+
+
+def fmt(x: Any, digits: int = 4) -> str:
+    return "–" if x is None else f"{x:.{digits}f}"
+
+
+def render(results: list[dict[str, Any]], args: argparse.Namespace, wall: float) -> str:
+    from assistant.ml.train import TrainConfig
+
+    default = TrainConfig().model
+    out = [
+        "# Recommendation quality on the MPD sample",
+        "",
+        f"Data: `{SAMPLE.name}` (1,000 real MPD playlists). Command: "
+        f"`.venv/bin/python tests/benchmarks/bench_quality.py{' --quick' if args.quick else ''}"
+        f"{f' --epochs {args.epochs}' if args.epochs_given else ''}` "
+        f"({wall / 60:.1f} min wall, CPU, {os.cpu_count()} cores). GNN epochs ≤ {args.epochs} "
+        "with early stopping on validation NDCG; baselines tuned on validation only.",
+        "",
+        f"## Challenge protocol ({N_VAL} validation / {N_TEST} test playlists held out whole)",
+        "",
+        "| model | val NDCG | test R-prec | test NDCG | test clicks | test R@50 | s/epoch | "
+        "epochs (best) | fit s | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        if r["protocol"] != "challenge":
+            continue
+        if "skipped" in r:
+            out.append(f"| {r['label']} | {r['skipped']} |||||||||")
+            continue
+        t = r["test"]
+        epochs = f"{r['epochs']} ({r['best_epoch']})" if "epochs" in r else "–"
+        out.append(
+            f"| {r['label']} | {fmt(r['val'].get('ndcg'))} | {fmt(t['r_precision'])} | "
+            f"{fmt(t['ndcg'])} | {fmt(t['clicks'], 2)} | {fmt(t['recall@50'])} | "
+            f"{fmt(r.get('sec_per_epoch'), 2)} | {epochs} | {r['fit_s']:.1f} | {r['peak_mib']:.0f} |"
+        )
+    out += [
+        "",
+        f"## Link protocol (70/15/15 of each playlist's edges, {LINK_KCORE}-core)",
+        "",
+        "| model | val R@50 | test R@20 | test R@50 | test R@300 | test NDCG | s/epoch | "
+        "epochs (best) | fit s | peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        if r["protocol"] != "link":
+            continue
+        if "skipped" in r:
+            out.append(f"| {r['label']} | {r['skipped']} |||||||||")
+            continue
+        t = r["test"]
+        epochs = f"{r['epochs']} ({r['best_epoch']})" if "epochs" in r else "–"
+        out.append(
+            f"| {r['label']} | {fmt(r['val'].get('recall@50'))} | {fmt(t['recall@20'])} | "
+            f"{fmt(t['recall@50'])} | {fmt(t['recall@300'])} | {fmt(t['ndcg'])} | "
+            f"{fmt(r.get('sec_per_epoch'), 2)} | {epochs} | {r['fit_s']:.1f} | {r['peak_mib']:.0f} |"
+        )
+    chal = [r for r in results if r["protocol"] == "challenge" and "skipped" not in r]
+    cats = sorted({c for r in chal for c in r["by_category"] if c != "all"})
+    if chal:
+        out += [
+            "",
+            "## Challenge protocol: test NDCG per category",
+            "",
+            "| model | "
+            + " | ".join(f"{c} ({int(chal[0]['by_category'][c]['cases'])})" for c in cats)
+            + " |",
+            "|---|" + "---|" * len(cats),
+        ]
+        for r in chal:
+            cells = [fmt(r["by_category"].get(c, {}).get("ndcg")) for c in cats]
+            out.append(f"| {r['label']} | " + " | ".join(cells) + " |")
+    out += ["", "## Verdict", "", verdict(results, default)]
+    tuned = [r for r in results if "tuned" in r and "skipped" not in r]
+    if tuned:
+        out += ["", "Validation NDCG of the tuning grids (test never consulted):", ""]
+        for r in tuned:
+            out.append(f"- {r['label']} ({r['protocol']}): {r['tuned']}")
+    return "\n".join(out) + "\n"
+
+
+def verdict(results: list[dict[str, Any]], default: str) -> str:
+    chal = {r["label"]: r for r in results if r["protocol"] == "challenge" and "skipped" not in r}
+    base = [chal[b] for b in BASELINES if b in chal]
+    if default not in chal or not base:
+        return "Not enough rows to compare the default model with the baselines."
+    gnn = chal[default]["test"]
+    best_r = max(base, key=lambda r: r["test"]["r_precision"])
+    best_n = max(base, key=lambda r: r["test"]["ndcg"])
+    wins = (
+        gnn["r_precision"] > best_r["test"]["r_precision"] and gnn["ndcg"] > best_n["test"]["ndcg"]
+    )
+    head = "beats" if wins else "does NOT beat"
+    return (
+        f"The default model ({default}) {head} the best baseline under the challenge protocol: "
+        f"test R-precision {gnn['r_precision']:.4f} vs {best_r['test']['r_precision']:.4f} "
+        f"({best_r['label']}), test NDCG {gnn['ndcg']:.4f} vs {best_n['test']['ndcg']:.4f} "
+        f"({best_n['label']})."
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 epochs, no option rows")
+    parser.add_argument("--epochs", type=int, default=None, help="max GNN epochs (default 30)")
+    parser.add_argument("--only", default="", help="comma-separated row labels to run")
+    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--row", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.row:
+        print(json.dumps(run_row(json.loads(args.row))))
+        return 0
+    if not SAMPLE.exists():
+        print(
+            f"The MPD sample is not at {SAMPLE}; this benchmark needs ../shared/data/mpd-sample.",
+            file=sys.stderr,
+        )
+        return 2
+    args.epochs_given = args.epochs is not None
+    args.epochs = args.epochs or (3 if args.quick else 30)
+    rows = rows_to_run(args.quick, args.epochs)
+    if args.only:
+        wanted = set(args.only.split(","))
+        rows = [r for r in rows if r["label"] in wanted]
+    start = time.perf_counter()
+    results = []
+    for spec in rows:
+        t0 = time.perf_counter()
+        result = run_child(spec)
+        results.append(result)
+        status = result.get("skipped") or (
+            f"test ndcg {result['test']['ndcg']:.4f} r@50 {result['test']['recall@50']:.4f}"
+        )
+        print(
+            f"{spec['protocol']:>9} {spec['label']:<20} {time.perf_counter() - t0:6.1f} s  {status}",
+            flush=True,
+        )
+    text = render(results, args, time.perf_counter() - start)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    (args.out.with_suffix(".json")).write_text(json.dumps(results, indent=1), encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
