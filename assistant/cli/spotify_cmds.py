@@ -132,6 +132,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"unchanged {sid}  {name}")
     for sid, name in summary.forbidden:
         print(f"refused   {sid}  {name}  (Spotify answers 403: not your playlist)")
+    for sid in summary.missing:
+        print(f"missing   {sid}  (Spotify does not know this playlist)")
     skipped = ", ".join(f"{n} {what}" for what, n in summary.skipped.items() if n)
     if skipped:
         print(f"skipped entries: {skipped}")

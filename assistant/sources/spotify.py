@@ -84,6 +84,7 @@ class ImportSummary:
     imported: list[tuple[str, str, int]] = field(default_factory=list)  # id, name, entries
     unchanged: list[tuple[str, str]] = field(default_factory=list)
     forbidden: list[tuple[str, str]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # ids Spotify does not know
     skipped: dict[str, int] = field(
         default_factory=lambda: {"episodes": 0, "local files": 0, "unavailable": 0}
     )
@@ -259,9 +260,19 @@ class SpotipyGateway:
         summary = ImportSummary()
         reporter = Reporter(report, "spotify import", total=len(wanted), unit="playlists")
         for n, sid in enumerate(wanted):
-            if cancel:
-                cancel.raise_if_cancelled()
-            info = listed.get(sid) or self.playlist_info(sid)
+            if cancel and cancel.cancelled:
+                raise Cancelled(
+                    f"Import stopped after {n} of {len(wanted)} playlists; those are kept. "
+                    "Import again to get the rest."
+                )
+            try:
+                info = listed.get(sid) or self.playlist_info(sid)
+            except SpotifyNotFound:
+                summary.missing.append(sid)
+                continue
+            except SpotifyForbidden:
+                summary.forbidden.append((sid, sid))
+                continue
             reporter.update(n, message=info.name, force=True)
             if (
                 sid in stored
@@ -274,6 +285,9 @@ class SpotipyGateway:
                 entries = list(self.item_pages(sid, cancel))
             except SpotifyForbidden:
                 summary.forbidden.append((sid, info.name))
+                continue
+            except SpotifyNotFound:  # deleted on Spotify since it was listed
+                summary.missing.append(sid)
                 continue
             uris, rows = _parse_entries(entries, summary.skipped)
             digest = hashlib.sha256(json.dumps([sid, info.snapshot_id, uris]).encode()).hexdigest()
@@ -436,6 +450,7 @@ class SpotipyGateway:
             if cancel:
                 cancel.raise_if_cancelled()
             self.requests += 1
+            used = self.cache.get_cached_token()  # to tell a stale token from a renewed one
             try:
                 return fn(*args, **kwargs)
             except SpotifyException as exc:
@@ -450,7 +465,7 @@ class SpotipyGateway:
                 if status == 401:
                     if refreshed:
                         raise AuthExpired() from exc
-                    self.auth.refresh()  # invalid_grant here raises AuthExpired
+                    self.auth.refresh(used)  # invalid_grant here raises AuthExpired
                     refreshed = True
                     continue
                 if status >= 500 or status == 0:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import tempfile
 import threading
 import webbrowser
 from collections.abc import Callable
@@ -42,6 +43,7 @@ SCOPES = (
     "playlist-modify-public playlist-modify-private user-read-private"
 )
 LOGIN_TIMEOUT_S = 180.0
+_REFRESH_LOCK = threading.Lock()
 
 FIRST_USE_NOTICE = """\
 Connecting Spotify
@@ -90,13 +92,17 @@ class TokenCache(CacheHandler):
             return None
 
     def save_token_to_cache(self, token_info: dict[str, Any]) -> None:
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
-        # The mode is given to open(2) itself: chmod-ing afterwards would leave a window
-        # in which another user could read the token.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(token_info, fh)
-        os.replace(tmp, self.path)
+        # mkstemp creates the file with mode 0600 in open(2) itself: chmod-ing afterwards
+        # would leave a window in which another user could read the token. A unique name
+        # per write keeps two threads refreshing at once from clobbering each other.
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".spotify-token-", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(token_info, fh)
+            os.replace(tmp, self.path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def delete(self) -> bool:
         try:
@@ -140,12 +146,25 @@ class AppPKCE(SpotifyPKCE):
             info = self.refresh(info)
         return info["access_token"]
 
-    def refresh(self, info: dict[str, Any] | None = None) -> dict[str, Any]:
-        """Trades the refresh token for a new access token (saved to the cache)."""
-        info = info or self.cache_handler.get_cached_token()
-        if not info or not info.get("refresh_token"):
-            raise NotSignedIn()
-        return _oauth_call(lambda: self.refresh_access_token(info["refresh_token"]))
+    def refresh(self, stale: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Trades the refresh token for a new access token (saved to the cache).
+
+        Spotify may rotate refresh tokens, so two jobs refreshing at once could make the
+        second one fail with ``invalid_grant``. One lock serialises refreshes; a job that
+        waited finds the token already renewed (different from its ``stale`` one) and
+        uses it.
+        """
+        with _REFRESH_LOCK:
+            current = self.cache_handler.get_cached_token()
+            if not current or not current.get("refresh_token"):
+                raise NotSignedIn()
+            if (
+                stale is not None
+                and current.get("access_token") != stale.get("access_token")
+                and not self.is_token_expired(current)
+            ):
+                return current
+            return _oauth_call(lambda: self.refresh_access_token(current["refresh_token"]))
 
 
 def _oauth_call(fn: Callable[[], Any]) -> Any:

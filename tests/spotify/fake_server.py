@@ -320,9 +320,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.fake.checker.check(
                 method, url.path[3:], query, dict(self.headers), body, status, payload, headers
             )
-        self._send(status, payload, headers)
-        with self.fake.lock:
+        with self.fake.lock:  # logged before answering: the client may look right after
             self.fake.log.append((method, url.path, status))
+        self._send(status, payload, headers)
 
     def _drop(self, method: str, path: str) -> None:
         with self.fake.lock:

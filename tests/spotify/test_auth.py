@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
@@ -77,6 +78,18 @@ def test_expired_access_token_is_refreshed_once(fake: FakeSpotify, gateway: Spot
     gateway._user = None
     assert gateway.current_user().id == "alice"
     assert fake.count("POST", "^/api/token$") == 2  # the code exchange, then one refresh
+
+
+def test_concurrent_refreshes_do_not_lose_the_login(
+    fake: FakeSpotify, gateway: SpotipyGateway, settings: Settings
+) -> None:
+    """The fake rotates refresh tokens: two jobs refreshing at once must share one refresh."""
+    fake.expire_access_tokens()
+    gateways = [SpotipyGateway(settings, backoff=0.01) for _ in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        users = list(pool.map(lambda gw: gw.current_user().id, gateways))
+    assert users == ["alice"] * 4
+    assert fake.count("POST", "^/api/token$") == 2  # the code exchange + exactly one refresh
 
 
 def test_invalid_grant_asks_to_sign_in_again(fake: FakeSpotify, gateway: SpotipyGateway) -> None:

@@ -109,12 +109,24 @@ def test_answer_lost_after_the_add_landed_gives_no_duplicates(
 
 
 def test_slow_answer_times_out_and_is_retried(
-    fake: FakeSpotify, settings, library: Library, gateway: SpotipyGateway
+    fake: FakeSpotify, settings, gateway: SpotipyGateway
 ) -> None:
     quick = SpotipyGateway(settings, timeout=0.3, backoff=0.01)
     fake.fail("GET", "^/v1/me/?$", delay=1.0)
     assert quick.current_user().id == "alice"
-    assert fake.count("GET", "^/v1/me/?$") >= 1
+    assert quick.requests == 2  # the slow one timed out after 0.3 s, the retry answered
+
+
+def test_dropped_connections_are_retried_then_reported(
+    fake: FakeSpotify, gateway: SpotipyGateway
+) -> None:
+    fake.fail("GET", "^/v1/me/?$", drop=True, times=100)
+    before = fake.count("GET", "^/v1/me/?$")
+    gateway._user = None
+    with pytest.raises(SpotifyUnavailable, match="connection to Spotify failed") as info:
+        gateway.current_user()
+    assert gateway.max_retries == 3 and fake.count("GET", "^/v1/me/?$") - before == 4
+    assert "Check the network connection" in str(info.value)
 
 
 def test_append_to_own_playlist_and_refuse_others(

@@ -62,3 +62,5 @@ def test_import_by_id_of_an_unlisted_playlist(
     pid = fake.add_playlist("Not followed", range(3), listed=False)
     summary = gateway.import_playlists(library, [f"https://open.spotify.com/playlist/{pid}"])
     assert summary.imported == [(pid, "Not followed", 3)]
+    missing = gateway.import_playlists(library, ["pl99999999999999999999"])
+    assert missing.missing == ["pl99999999999999999999"] and missing.imported == []
