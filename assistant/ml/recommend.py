@@ -1,0 +1,188 @@
+"""The recommender service: load a checkpoint once, then score seed sets cheaply.
+
+``RecommenderService.recommend`` = attention over the seeds + one matrix–vector product
+over every track + a top-k by ``argpartition``; explanations for the k winners come from
+the same attention (:mod:`assistant.ml.explain`), so ``bias + Σ contribution == score``
+for every recommendation. Qt-free; the GUI keeps one service per checkpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from assistant.domain import Reason, Recommendation
+from assistant.ml import checkpoint as ckpt
+from assistant.ml.device import resolve_device
+from assistant.ml.explain import InferenceModel
+from assistant.ml.models import ModelSpec
+
+
+@dataclass
+class RecommendResult:
+    """What one query returns.
+
+    Attributes:
+        model: the architecture that scored it.
+        recommendations: rank from 1; ``bias + Σ reasons.contribution == score``.
+        unknown_seeds: seed URIs the model does not know (reported, not silently dropped).
+        seeds: the seed URIs the model used.
+    """
+
+    model: str
+    recommendations: list[Recommendation]
+    unknown_seeds: list[str]
+    seeds: list[str] = field(default_factory=list)
+
+
+class RecommenderService:
+    """Scores seed sets with one checkpoint's inference tensors.
+
+    Build it with :meth:`load` (a checkpoint file), :meth:`from_scorer` (a freshly
+    trained model) or :meth:`random` (synthetic tensors for benchmarks).
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        spec: ModelSpec,
+        tensors: dict[str, torch.Tensor],
+        track_uris: Sequence[str],
+        *,
+        checkpoint_path: str = "",
+        metadata: dict[str, Any] | None = None,
+        device: str = "cpu",
+    ) -> None:
+        self.model_name = model_name
+        self.spec = spec
+        self.checkpoint_path = checkpoint_path
+        self.metadata = metadata or {}
+        dev = resolve_device(device)
+        self.device = str(dev)
+        self.track_uris = list(track_uris)
+        self._index = {uri: i for i, uri in enumerate(self.track_uris)}
+        self.inference = InferenceModel(
+            {k: v for k, v in tensors.items() if k != "popularity"},
+            heads=spec.heads,
+            cosine=spec.cosine and spec.attention,
+            popularity=tensors["popularity"],
+            device=dev,
+        )
+
+    # -- construction ----------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: str | Path, device: str = "cpu") -> RecommenderService:
+        """Loads a checkpoint (refusing corrupt or foreign files, see :mod:`checkpoint`)."""
+        loaded = ckpt.load(path)
+        spec = ModelSpec(**loaded.metadata["spec"])
+        return cls(
+            loaded.model,
+            spec,
+            loaded.tensors,
+            loaded.track_uris,
+            checkpoint_path=str(Path(path)),
+            metadata=loaded.metadata,
+            device=device,
+        )
+
+    @classmethod
+    def from_scorer(cls, scorer: Any, device: str = "cpu") -> RecommenderService:
+        """A service over a trained :class:`~assistant.ml.train.GnnScorer` (no file)."""
+        tensors = dict(scorer.tensors, popularity=scorer.popularity)
+        return cls(scorer.name, scorer.spec, tensors, scorer.track_uris, device=device)
+
+    @classmethod
+    def random(
+        cls, n_tracks: int, dim: int = 64, heads: int = 4, seed: int = 0, model: str = "gat-mlp"
+    ) -> RecommenderService:
+        """A service over random tensors of a given size (latency benchmarks)."""
+        g = torch.Generator().manual_seed(seed)
+        spec = ModelSpec(name=model, n_playlists=0, n_tracks=n_tracks, dim=dim, heads=heads)
+        tensors = {
+            "h": torch.randn(n_tracks, dim, generator=g),
+            "keys": torch.nn.functional.normalize(torch.randn(n_tracks, dim, generator=g), dim=1)
+            * 10,
+            "bias": torch.randn(n_tracks, generator=g) * 0.1,
+            "popularity": torch.rand(n_tracks, generator=g),
+        }
+        if spec.attention:
+            tensors["lin"] = torch.randn(heads * dim, dim, generator=g) / dim**0.5
+            tensors["att_src"] = torch.randn(heads, dim, generator=g) / dim**0.5
+            tensors["att_dst"] = torch.randn(heads, dim, generator=g) / dim**0.5
+        uris = [f"spotify:track:synthetic{i:09d}" for i in range(n_tracks)]
+        return cls(model, spec, tensors, uris)
+
+    # -- queries ---------------------------------------------------------------------
+
+    @property
+    def n_tracks(self) -> int:
+        return len(self.track_uris)
+
+    def encode(self, uris: Iterable[str]) -> tuple[np.ndarray, list[str], list[str]]:
+        """Known track indices (deduplicated, in order), their URIs, and unknown URIs."""
+        known: dict[int, str] = {}
+        unknown: list[str] = []
+        for uri in uris:
+            j = self._index.get(uri)
+            if j is None:
+                if uri not in unknown:
+                    unknown.append(uri)
+            else:
+                known.setdefault(j, uri)
+        return np.fromiter(known, dtype=np.int64, count=len(known)), list(known.values()), unknown
+
+    def recommend(
+        self,
+        seed_uris: Sequence[str],
+        k: int = 50,
+        *,
+        exclude: Iterable[str] = (),
+        explain: bool = True,
+    ) -> RecommendResult:
+        """Top-k continuations of a playlist given by its track URIs (in playlist order).
+
+        Never returns a seed, an excluded URI or a duplicate. Seeds the model does not
+        know are listed in ``unknown_seeds``. Without any known seed the ranking falls
+        back to popularity (score == bias, no reasons).
+        """
+        seeds, seed_uris_known, unknown = self.encode(seed_uris)
+        excluded = np.asarray([self._index[u] for u in exclude if u in self._index], dtype=np.int64)
+        with torch.no_grad():
+            att = self.inference.attend(seeds) if len(seeds) else None
+            scores = self.inference.scores(att).cpu().numpy()
+        banned = np.concatenate([seeds, excluded])
+        scores[banned] = -np.inf
+        n_ok = self.n_tracks - len(np.unique(banned))
+        k = max(0, min(k, n_ok))
+        if k == 0:
+            return RecommendResult(self.model_name, [], unknown, seed_uris_known)
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        if att is None:
+            recs = [
+                Recommendation(r + 1, self.track_uris[t], float(scores[t]), float(scores[t]))
+                for r, t in enumerate(top)
+            ]
+            return RecommendResult(self.model_name, recs, unknown, seed_uris_known)
+        bias = self.inference.bias_of(top)
+        contrib = self.inference.contributions(att, top) if explain else None
+        attention = att.attention
+        recs = []
+        for r, t in enumerate(top):
+            reasons: tuple[Reason, ...] = ()
+            if contrib is not None:
+                order = np.argsort(-contrib[:, r], kind="stable")
+                reasons = tuple(
+                    Reason(seed_uris_known[j], float(attention[j]), float(contrib[j, r]))
+                    for j in order
+                )
+            recs.append(
+                Recommendation(r + 1, self.track_uris[t], float(scores[t]), float(bias[r]), reasons)
+            )
+        return RecommendResult(self.model_name, recs, unknown, seed_uris_known)

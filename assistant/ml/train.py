@@ -1,0 +1,303 @@
+"""BPR training of the GNN recommenders, with early stopping, progress and cancel.
+
+Each step: propagate the whole training graph once (cheap sparse products), split each
+playlist of the batch into seeds and targets at random (:mod:`assistant.ml.sampling`),
+read the playlists out from their seeds, and push every target above a negative track
+(BPR). Early stopping keeps the best epoch by the validator's ``monitor`` metric. Same
+seed, same data, same device → same losses (on the CPU).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from assistant.errors import InputError, TrainingError
+from assistant.ml.device import resolve_device, set_threads
+from assistant.ml.explain import InferenceModel
+from assistant.ml.graph import Interactions
+from assistant.ml.models import ARCHITECTURES, ModelSpec, PlaylistRecommender
+from assistant.ml.propagation import edge_index, normalized_adjacency
+from assistant.ml.sampling import hard_negatives, make_batch, random_negatives
+from assistant.progress import CancelToken, ProgressCallback, Reporter
+
+Validator = Callable[[Any], dict[str, float]]
+
+
+@dataclass
+class TrainConfig:
+    """Hyper-parameters of one training run (the defaults are the app's default model)."""
+
+    model: str = "gat-mlp"  # "lightgcn" | "gat" | "gat-mlp" | "gcn" | "sage"
+    dim: int = 64
+    layers: int = 2
+    heads: int = 4
+    epochs: int = 30
+    lr: float = 5e-3
+    weight_decay: float = 1e-5
+    batch_size: int = 256
+    negatives: str = "hard"  # or "random"
+    hard_start_epoch: int = 3
+    patience: int = 5
+    monitor: str = "ndcg"
+    seed: int = 0
+    device: str = "auto"
+    positional: bool = False
+    cosine: bool = True
+    learnable_alpha: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> TrainConfig:
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in raw.items() if k in known})
+
+
+class GnnScorer:
+    """A trained model as a :class:`~assistant.ml.base.Scorer` over its vocabulary.
+
+    Attributes:
+        name: the architecture ("gat-mlp", ...).
+        spec: the model's shape.
+        inference: the per-track tensors and the query-time math.
+        track_uris: index → URI.
+        tensors: the inference tensors (what a checkpoint stores).
+    """
+
+    def __init__(
+        self,
+        spec: ModelSpec,
+        tensors: dict[str, torch.Tensor],
+        track_uris: Sequence[str],
+        popularity: torch.Tensor,
+        device: torch.device | str = "cpu",
+    ) -> None:
+        self.name = spec.name
+        self.spec = spec
+        self.tensors = tensors
+        self.popularity = popularity
+        self.track_uris = list(track_uris)
+        self.inference = InferenceModel(
+            tensors,
+            heads=spec.heads,
+            cosine=spec.cosine and spec.attention,
+            popularity=popularity,
+            device=device,
+        )
+
+    def score(self, seeds: Sequence[np.ndarray]) -> np.ndarray:
+        """Scores [len(seeds), n_tracks]; a query without seeds gets popularity."""
+        return self.inference.score_batch([np.asarray(s, dtype=np.int64) for s in seeds])
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` returns."""
+
+    model: GnnScorer
+    history: list[dict[str, float]]
+    best_epoch: int
+    metrics: dict[str, float]
+    device: str
+    config: TrainConfig
+    seconds: float = 0.0
+    module: PlaylistRecommender | None = field(default=None, repr=False)
+
+
+def popularity_scores(data: Interactions) -> torch.Tensor:
+    """log(1 + degree): the fallback score of a query with no known seed."""
+    return torch.from_numpy(np.log1p(data.track_degrees()).astype(np.float32))
+
+
+def build_model(
+    data: Interactions, config: TrainConfig, device: torch.device
+) -> PlaylistRecommender:
+    """A fresh model for ``data`` with its training graph attached."""
+    spec = ModelSpec(
+        name=config.model,
+        n_playlists=data.n_playlists,
+        n_tracks=data.n_tracks,
+        dim=config.dim,
+        layers=config.layers,
+        heads=config.heads,
+        cosine=config.cosine,
+        learnable_alpha=config.learnable_alpha,
+        positional=config.positional,
+    )
+    model = PlaylistRecommender(spec).to(device)
+    if config.model in ("gcn", "sage"):
+        model.attach(edge_index(data, device))
+    else:
+        model.attach(normalized_adjacency(data, device))
+    return model
+
+
+def scorer_of(
+    model: PlaylistRecommender, data: Interactions, popularity: torch.Tensor
+) -> GnnScorer:
+    """The current weights as a Scorer (what validation and checkpoints see)."""
+    was_training = model.training
+    model.eval()
+    tensors = model.inference_tensors()
+    model.train(was_training)
+    return GnnScorer(model.spec, tensors, data.track_uris, popularity)
+
+
+def _check_config(config: TrainConfig) -> None:
+    if config.model not in ARCHITECTURES:
+        raise InputError(
+            f"Unknown model {config.model!r}.", hint=f"Choose one of {', '.join(ARCHITECTURES)}."
+        )
+    if config.negatives not in ("hard", "random"):
+        raise InputError(f"Unknown negatives {config.negatives!r}.", hint="Use hard or random.")
+    if config.epochs < 1 or config.dim < 1 or config.batch_size < 1:
+        raise InputError("epochs, dim and batch size must be at least 1.")
+
+
+def _finite(name: str, value: torch.Tensor, epoch: int) -> None:
+    if not bool(torch.isfinite(value).all()):
+        raise TrainingError(
+            f"Training diverged at epoch {epoch}: the {name} became NaN or infinite.",
+            hint="Nothing was saved and the previous model is kept. Lower the learning "
+            "rate (e.g. 1e-3) or keep cosine scores on, then train again.",
+        )
+
+
+def train(
+    data: Interactions,
+    config: TrainConfig,
+    *,
+    validator: Validator | None = None,
+    report: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> TrainResult:
+    """Trains one model on the playlists of ``data``.
+
+    Args:
+        data: the training graph (playlists with fewer than two tracks are only graph).
+        config: hyper-parameters.
+        validator: called with a Scorer after every epoch; returns metrics including
+            ``config.monitor``. Without one, the epoch with the lowest loss is kept.
+        report: progress callback (stage "train", unit "epochs", metrics per epoch).
+        cancel: polled every step; a cancel raises :class:`~assistant.errors.Cancelled`.
+
+    Raises:
+        TrainingError: the loss or the scores became NaN/inf.
+        Cancelled: the token was cancelled.
+    """
+    _check_config(config)
+    set_threads()
+    device = resolve_device(config.device)
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    rows = [r for r in data.rows() if len(r) >= 2]
+    if not rows:
+        raise TrainingError(
+            "No playlist has two or more tracks to learn from.",
+            hint="Import more playlists (MPD slices, CSV or Spotify) and train again.",
+        )
+    model = build_model(data, config, device)
+    popularity = popularity_scores(data)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    reporter = Reporter(report, "train", total=config.epochs, unit="epochs", interval=0.5)
+    steps = math.ceil(len(rows) / config.batch_size)
+    history: list[dict[str, float]] = []
+    best: tuple[float, int, dict[str, torch.Tensor], dict[str, float]] | None = None
+    bad_epochs = 0
+    start = time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        t0 = time.perf_counter()
+        model.train()
+        order = rng.permutation(len(rows))
+        hard = config.negatives == "hard" and epoch >= config.hard_start_epoch
+        total_loss = 0.0
+        for step in range(steps):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            idx = order[step * config.batch_size : (step + 1) * config.batch_size]
+            batch = make_batch([rows[i] for i in idx], rng).to(device)
+            h = model.track_representations()
+            z, _ = model.readout(h, batch.seeds, batch.batch, batch.n_queries, batch.positions)
+            keys, bias = model.keys(h), model.biases()
+            if hard:
+                with torch.no_grad():
+                    full = z @ keys.T + bias
+                _finite("scores", full, epoch)
+                neg = hard_negatives(batch, full, rng)
+            else:
+                neg = random_negatives(batch, data.n_tracks, rng)
+            neg_t = torch.from_numpy(neg).to(device)
+            zq = z[batch.query]
+            pos_s = (zq * keys[batch.positive]).sum(-1) + bias[batch.positive]
+            neg_s = (zq * keys[neg_t]).sum(-1) + bias[neg_t]
+            _finite("scores", pos_s, epoch)
+            _finite("scores", neg_s, epoch)
+            loss = -F.logsigmoid(pos_s - neg_s).mean()
+            _finite("loss", loss, epoch)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            total_loss += float(loss.detach())
+            reporter.update(
+                epoch - 1,
+                message=f"epoch {epoch} step {step + 1}/{steps}",
+                metrics={"loss": total_loss / (step + 1)},
+            )
+        entry: dict[str, float] = {"epoch": epoch, "loss": total_loss / steps}
+        metrics: dict[str, float] = {}
+        if validator is not None:
+            metrics = {
+                k: float(v) for k, v in validator(scorer_of(model, data, popularity)).items()
+            }
+            if config.monitor not in metrics:
+                raise InputError(
+                    f"The validator gives no {config.monitor!r} metric.",
+                    hint=f"Monitor one of {', '.join(sorted(metrics))}.",
+                )
+            value = metrics[config.monitor]
+        else:
+            value = -entry["loss"]
+        if not math.isfinite(value):
+            raise TrainingError(
+                f"Validation gave a non-finite {config.monitor} at epoch {epoch}.",
+                hint="Nothing was saved. Lower the learning rate and train again.",
+            )
+        entry.update(metrics)
+        entry["seconds"] = time.perf_counter() - t0
+        history.append(entry)
+        if best is None or value > best[0] + 1e-9:
+            state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best = (value, epoch, state, metrics)
+            bad_epochs = 0
+        else:
+            bad_epochs += 1
+        reporter.finish(
+            epoch,
+            message=f"epoch {epoch}/{config.epochs}",
+            metrics={k: v for k, v in entry.items() if k != "epoch"},
+        )
+        if bad_epochs >= config.patience:
+            break
+    assert best is not None
+    model.load_state_dict(best[2])
+    return TrainResult(
+        model=scorer_of(model, data, popularity),
+        history=history,
+        best_epoch=best[1],
+        metrics=dict(best[3]) or {"loss": history[best[1] - 1]["loss"]},
+        device=str(device),
+        config=copy.deepcopy(config),
+        seconds=time.perf_counter() - start,
+        module=model,
+    )
