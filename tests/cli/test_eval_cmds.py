@@ -143,3 +143,61 @@ def test_evaluate_without_recommender_or_with_missing_checkpoint_says_what_to_do
     assert code != 0
     err = capsys.readouterr().err
     assert "checkpoint" in err.lower() or "baseline" in err.lower()
+
+
+def test_evaluate_and_challenge_with_a_trained_checkpoint(
+    demo_library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A checkpoint that records its held-out playlists is scored on exactly those."""
+    checkpoint = pytest.importorskip("assistant.ml.checkpoint")
+    train_mod = pytest.importorskip("assistant.ml.train")
+    from argparse import Namespace
+
+    from assistant.cli.eval_cmds import library_interactions
+    from assistant.ml.split import challenge_split
+
+    data = library_interactions(Namespace(library=demo_library))
+    split = challenge_split(data, n_val=50, n_test=50, seed=0)
+    config = train_mod.TrainConfig(model="gat-mlp", dim=16, epochs=1, device="cpu")
+    result = train_mod.train(split.train, config)
+    held = sorted({c.playlist_id for c in split.test})
+    ckpt = tmp_path / "model.ckpt"
+    checkpoint.save_trained(
+        ckpt, result, data_fingerprint="test", extra={"heldout_playlist_ids": held}
+    )
+    code = main(
+        [
+            "evaluate",
+            "--checkpoint",
+            str(ckpt),
+            "--library",
+            str(demo_library),
+            "--json",
+            "--n-test",
+            "50",
+        ]
+    )
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["model"] == "gat-mlp"
+    assert 0 < report["metrics"]["cases"] <= 50
+    assert any("held out" in n for n in report["notes"])
+
+    challenge = tmp_path / "challenge_set.json"
+    _challenge_set(challenge, demo_library)
+    out = tmp_path / "submission.csv"
+    code = main(
+        [
+            "challenge",
+            "--checkpoint",
+            str(ckpt),
+            "--challenge-set",
+            str(challenge),
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    lines = out.read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("team_info,")
+    assert all(len(line.split(",")) == 501 for line in lines[1:])
