@@ -2,7 +2,7 @@
 
 A small :class:`SpotifyGateway` protocol and its spotipy implementation,
 :class:`SpotipyGateway`. spotipy is built with its own retries off (its built-in
-``Retry-After`` handling may sleep for hours); :meth:`SpotipyGateway._call` retries here
+``Retry-After`` handling may sleep for hours); :class:`.spotify_auth.RetryingCalls` retries here
 instead, with bounds: a 429 is honoured up to ``rate_limit_cap`` seconds in all, then
 :class:`RateLimited` says to run again later; 5xx, timeouts and dropped connections are
 retried with backoff a few times; a 401 refreshes the token once; ``invalid_grant`` means
@@ -26,22 +26,25 @@ from typing import Any, Protocol
 
 import requests
 import spotipy
-from spotipy.exceptions import SpotifyException
 
 from assistant.config import Settings
 from assistant.domain import Playlist
 from assistant.errors import (
-    AuthExpired,
     Cancelled,
     InputError,
-    RateLimited,
-    SpotifyError,
     SpotifyForbidden,
     SpotifyNotFound,
     SpotifyUnavailable,
 )
 from assistant.progress import CancelToken, ProgressCallback, Reporter
-from assistant.sources.spotify_auth import AppPKCE, TokenCache, api_url, new_state, wait_for_code
+from assistant.sources.spotify_auth import (
+    AppPKCE,
+    RetryingCalls,
+    TokenCache,
+    api_url,
+    new_state,
+    wait_for_code,
+)
 from assistant.store.library import Library, SpotifyLink, TrackRow
 
 # spotipy logs every HTTP error at ERROR level; without a handler Python would print them
@@ -123,7 +126,7 @@ class SpotifyGateway(Protocol):
     def disconnect(self, library: Library) -> int: ...
 
 
-class SpotipyGateway:
+class SpotipyGateway(RetryingCalls):
     """The gateway over spotipy.
 
     Args:
@@ -424,95 +427,6 @@ class SpotipyGateway:
         # spotipy's playlist_add_items posts a bare JSON list; the API documents
         # {"uris": [...]}, so post that.
         return self.sp._post(f"playlists/{spotify_id}/items", payload={"uris": uris})
-
-    # -- the bounded-retry layer ----------------------------------------------------------
-
-    def _pages(self, page: dict, cancel: CancelToken | None) -> Iterator[Any]:
-        while True:
-            yield from page.get("items") or []
-            if not page.get("next"):
-                return
-            page = self._call(self.sp.next, page, cancel=cancel)
-
-    def _call(
-        self,
-        fn: Callable[..., Any],
-        *args: Any,
-        idempotent: bool = True,
-        cancel: CancelToken | None = None,
-        **kwargs: Any,
-    ) -> Any:
-        """Calls spotipy with bounded retries; every failure becomes a SpotifyError."""
-        waited = 0.0
-        failures = 0
-        refreshed = False
-        while True:
-            if cancel:
-                cancel.raise_if_cancelled()
-            self.requests += 1
-            used = self.cache.get_cached_token()  # to tell a stale token from a renewed one
-            try:
-                return fn(*args, **kwargs)
-            except SpotifyException as exc:
-                status = exc.http_status
-                if status == 429:
-                    delay = _retry_after(exc.headers)
-                    if waited + delay > self.rate_limit_cap:
-                        raise RateLimited(delay) from exc
-                    self._sleep(delay, cancel)
-                    waited += delay
-                    continue
-                if status == 401:
-                    if refreshed:
-                        raise AuthExpired() from exc
-                    self.auth.refresh(used)  # invalid_grant here raises AuthExpired
-                    refreshed = True
-                    continue
-                if status >= 500 or status == 0:
-                    failure = f"Spotify kept failing (HTTP {status})."
-                elif status == 403:
-                    raise SpotifyForbidden(
-                        f"Spotify refused access ({_reason(exc)}).",
-                        hint="You can only read and change playlists you own or collaborate on.",
-                    ) from exc
-                elif status == 404:
-                    raise SpotifyNotFound(
-                        f"Spotify does not know that item ({_reason(exc)}).",
-                        hint="Check the playlist ID (list them with `spotify playlists`).",
-                    ) from exc
-                else:
-                    raise SpotifyError(
-                        f"Spotify answered HTTP {status}: {_reason(exc)}.",
-                        hint="Try again; if it persists, sign in again.",
-                    ) from exc
-            except requests.exceptions.Timeout:
-                failure = "Spotify did not answer in time."
-            except requests.exceptions.RequestException as exc:
-                failure = f"The connection to Spotify failed ({type(exc).__name__})."
-            failures += 1
-            if not idempotent or failures > self.max_retries:
-                raise SpotifyUnavailable(failure)
-            self._sleep(self.backoff * 2 ** (failures - 1), cancel)
-
-    @staticmethod
-    def _sleep(seconds: float, cancel: CancelToken | None) -> None:
-        end = time.monotonic() + seconds
-        while (left := end - time.monotonic()) > 0:
-            if cancel:
-                cancel.raise_if_cancelled()
-            time.sleep(min(left, 0.1))
-
-
-def _retry_after(headers: Any) -> float:
-    try:
-        return max(0.0, float((headers or {}).get("Retry-After", 1)))
-    except (TypeError, ValueError):
-        return 1.0
-
-
-def _reason(exc: SpotifyException) -> str:
-    text = str(exc.msg).split("\n")[-1].strip()
-    return text or f"HTTP {exc.http_status}"
 
 
 def _playlist_id(ref: str) -> str:

@@ -1,4 +1,5 @@
-"""Spotify sign-in: PKCE with a loopback redirect, and a token cache only the person can read.
+"""The connection to Spotify: PKCE sign-in, a token cache only the person can read, and
+the bounded-retry layer every Web API call goes through.
 
 Desktop apps cannot keep a client secret, so the app uses the PKCE flow with the person's
 own client ID. Spotify accepts only loopback IP literals as redirect URIs
@@ -17,8 +18,9 @@ import os
 import secrets
 import tempfile
 import threading
+import time
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -26,11 +28,21 @@ from urllib.parse import parse_qs, urlparse
 
 import requests
 from spotipy.cache_handler import CacheHandler
-from spotipy.exceptions import SpotifyOauthError
+from spotipy.exceptions import SpotifyException, SpotifyOauthError
 from spotipy.oauth2 import SpotifyPKCE
 
 from assistant.config import config_dir
-from assistant.errors import AuthExpired, NotSignedIn, SpotifyError, SpotifyUnavailable
+from assistant.errors import (
+    AuthExpired,
+    Cancelled,
+    NotSignedIn,
+    RateLimited,
+    SpotifyError,
+    SpotifyForbidden,
+    SpotifyNotFound,
+    SpotifyUnavailable,
+)
+from assistant.progress import CancelToken
 
 API_URL_ENV = "PLAYLIST_ASSISTANT_SPOTIFY_API_URL"
 ACCOUNTS_URL_ENV = "PLAYLIST_ASSISTANT_SPOTIFY_ACCOUNTS_URL"
@@ -249,8 +261,6 @@ def wait_for_code(
         while not server.done.wait(0.1):
             waited += 0.1
             if cancelled():
-                from assistant.errors import Cancelled
-
                 raise Cancelled("Sign-in cancelled.")
             if waited >= timeout:
                 raise SpotifyError(
@@ -276,3 +286,110 @@ def wait_for_code(
 
 def new_state() -> str:
     return secrets.token_urlsafe(16)
+
+
+class RetryingCalls:
+    """The bounded-retry call layer, mixed into the gateway.
+
+    Expects ``sp`` (spotipy.Spotify), ``auth`` (:class:`AppPKCE`), ``cache``,
+    ``rate_limit_cap``, ``max_retries``, ``backoff`` and a ``requests`` counter. A 429 is
+    honoured up to ``rate_limit_cap`` seconds in all (then :class:`RateLimited`); 5xx,
+    timeouts and dropped connections are retried ``max_retries`` times with doubling
+    backoff (never for a non-idempotent call, whose caller must look before retrying); a
+    401 refreshes the token once. Every failure becomes a :class:`SpotifyError`.
+    """
+
+    sp: Any
+    auth: AppPKCE
+    cache: TokenCache
+    rate_limit_cap: float
+    max_retries: int
+    backoff: float
+    requests: int
+
+    def _pages(self, page: dict, cancel: CancelToken | None) -> Iterator[Any]:
+        while True:
+            yield from page.get("items") or []
+            if not page.get("next"):
+                return
+            page = self._call(self.sp.next, page, cancel=cancel)
+
+    def _call(
+        self,
+        fn: Callable[..., Any],
+        *args: Any,
+        idempotent: bool = True,
+        cancel: CancelToken | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Calls spotipy with bounded retries; every failure becomes a SpotifyError."""
+        waited = 0.0
+        failures = 0
+        refreshed = False
+        while True:
+            if cancel:
+                cancel.raise_if_cancelled()
+            self.requests += 1
+            used = self.cache.get_cached_token()  # to tell a stale token from a renewed one
+            try:
+                return fn(*args, **kwargs)
+            except SpotifyException as exc:
+                status = exc.http_status
+                if status == 429:
+                    delay = _retry_after(exc.headers)
+                    if waited + delay > self.rate_limit_cap:
+                        raise RateLimited(delay) from exc
+                    self._sleep(delay, cancel)
+                    waited += delay
+                    continue
+                if status == 401:
+                    if refreshed:
+                        raise AuthExpired() from exc
+                    self.auth.refresh(used)  # invalid_grant here raises AuthExpired
+                    refreshed = True
+                    continue
+                if status >= 500 or status == 0:
+                    failure = f"Spotify kept failing (HTTP {status})."
+                elif status == 403:
+                    raise SpotifyForbidden(
+                        f"Spotify refused access ({_reason(exc)}).",
+                        hint="You can only read and change playlists you own or collaborate on.",
+                    ) from exc
+                elif status == 404:
+                    raise SpotifyNotFound(
+                        f"Spotify does not know that item ({_reason(exc)}).",
+                        hint="Check the playlist ID (list them with `spotify playlists`).",
+                    ) from exc
+                else:
+                    raise SpotifyError(
+                        f"Spotify answered HTTP {status}: {_reason(exc)}.",
+                        hint="Try again; if it persists, sign in again.",
+                    ) from exc
+            except requests.exceptions.Timeout:
+                failure = "Spotify did not answer in time."
+            except requests.exceptions.RequestException as exc:
+                failure = f"The connection to Spotify failed ({type(exc).__name__})."
+            failures += 1
+            if not idempotent or failures > self.max_retries:
+                raise SpotifyUnavailable(failure)
+            self._sleep(self.backoff * 2 ** (failures - 1), cancel)
+
+    @staticmethod
+    def _sleep(seconds: float, cancel: CancelToken | None) -> None:
+        end = time.monotonic() + seconds
+        while (left := end - time.monotonic()) > 0:
+            if cancel:
+                cancel.raise_if_cancelled()
+            time.sleep(min(left, 0.1))
+
+
+def _retry_after(headers: Any) -> float:
+    try:
+        return max(0.0, float((headers or {}).get("Retry-After", 1)))
+    except (TypeError, ValueError):
+        return 1.0
+
+
+def _reason(exc: SpotifyException) -> str:
+    text = str(exc.msg).split("\n")[-1].strip()
+    return text or f"HTTP {exc.http_status}"
