@@ -1,0 +1,184 @@
+"""Training on the person's library: graph, validation hold-out, train, save, record.
+
+Runs in a worker thread (it opens its own :class:`Library`) or from the CLI. A cancelled
+or failed run writes no checkpoint and leaves any previous file at ``out_path``
+byte-identical (the checkpoint is written atomically, and only after training
+succeeded); the run is recorded in ``training_runs`` either way.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from assistant.config import checkpoints_dir
+from assistant.errors import AssistantError, Cancelled, TrainingError
+from assistant.ml import checkpoint as ckpt
+from assistant.ml.graph import Interactions
+from assistant.ml.train import TrainConfig, train
+from assistant.progress import CancelToken, Progress, ProgressCallback
+from assistant.store.library import Library
+
+MIN_PLAYLISTS_FOR_VALIDATION = 20
+MAX_VALIDATION_PLAYLISTS = 500
+
+
+@dataclass
+class TrainOutcome:
+    """What a finished training run produced."""
+
+    checkpoint_path: Path
+    metrics: dict[str, float]
+    history: list[dict[str, float]]
+    run_id: int
+    model: str = ""
+    best_epoch: int = 0
+    device: str = ""
+    seconds: float = 0.0
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def default_checkpoint_path(model: str) -> Path:
+    """A fresh file name in the per-user checkpoints folder."""
+    return checkpoints_dir() / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}.ckpt"
+
+
+def validation_split(data: Interactions, seed: int = 0) -> tuple[Interactions, Any | None, int]:
+    """Holds out ~10% of playlists (at most 500) as RecSys-style validation cases.
+
+    Returns:
+        (training graph, validator or None when the library is too small, n held out).
+    """
+    if data.n_playlists < MIN_PLAYLISTS_FOR_VALIDATION:
+        return data, None, 0
+    import numpy as np
+
+    from assistant.ml.evaluate import make_validator
+    from assistant.ml.split import CATEGORIES, CATEGORY_MIN_LENGTH, Case, challenge_split
+
+    n_val = min(MAX_VALIDATION_PLAYLISTS, max(5, data.n_playlists // 10))
+    lengths = data.lengths()
+    # Only the challenge categories this library's playlists are long enough for.
+    fitting = [
+        name
+        for name, _, _ in CATEGORIES
+        if name != "title" and (lengths >= CATEGORY_MIN_LENGTH[name]).sum() >= 5
+    ]
+    if fitting:
+        split = challenge_split(data, n_val=n_val, n_test=0, seed=seed, categories=fitting)
+        if split.val:
+            return split.train, make_validator(split.val), len(split.val)
+    # Short playlists only: hold out whole playlists, the first half as seeds.
+    rng = np.random.default_rng(seed)
+    rows = rng.permutation(np.flatnonzero(lengths >= 2))[:n_val]
+    if len(rows) == 0:
+        return data, None, 0
+    cases = []
+    for r in rows:
+        tracks = data.row(int(r))
+        half = len(tracks) // 2
+        cases.append(Case(int(r), int(data.playlist_ids[r]), tracks[:half], tracks[half:], "half"))
+    keep = np.setdiff1d(np.arange(data.n_playlists), rows)
+    return data.select_rows(keep), make_validator(cases), len(cases)
+
+
+def train_on_library(
+    library_path: Path,
+    config: TrainConfig,
+    *,
+    out_path: Path | None = None,
+    report: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    kcore: int = 0,
+    source: str | None = None,
+) -> TrainOutcome:
+    """Trains ``config.model`` on the library's playlists and saves a checkpoint.
+
+    Args:
+        library_path: the SQLite library (opened here: this may run in a worker thread).
+        config: hyper-parameters.
+        out_path: where to write the checkpoint (default: the checkpoints folder).
+        report: progress (stage "train", unit "epochs", metrics per epoch).
+        cancel: polled every step.
+        kcore: keep only the k-core of the graph (0 = everything).
+        source: train on one source's playlists only ("mpd", "spotify", ...).
+
+    Raises:
+        InputError: the library has nothing to learn from.
+        TrainingError: training diverged (nothing saved).
+        Cancelled: the token was cancelled (nothing saved).
+    """
+    out = Path(out_path) if out_path else default_checkpoint_path(config.model)
+    with Library(library_path) as library:
+        data = Interactions.from_library(library, source)
+        if kcore > 1:
+            data = data.kcore(kcore)
+        train_data, validator, n_val = validation_split(data, seed=config.seed)
+        if validator is None:
+            config = TrainConfig.from_dict({**config.to_dict(), "monitor": "loss"})
+        run_id = library.start_training_run(
+            model=config.model,
+            config=config.to_dict(),
+            device=config.device,
+            data_fingerprint=library.data_fingerprint(),
+        )
+
+        def on_progress(event: Progress) -> None:
+            if "seconds" in event.metrics:  # the once-per-epoch event
+                m = {k: v for k, v in event.metrics.items() if k not in ("loss", "seconds")}
+                library.log_epoch(
+                    run_id, event.done, event.metrics["loss"], m, event.metrics["seconds"]
+                )
+            if report is not None:
+                report(event)
+
+        try:
+            result = train(
+                train_data, config, validator=validator, report=on_progress, cancel=cancel
+            )
+            info = {
+                "playlists": data.n_playlists,
+                "tracks": data.n_tracks,
+                "edges": data.n_edges,
+                "validation_playlists": n_val,
+                "kcore": kcore,
+                "library_fingerprint": library.data_fingerprint(),
+            }
+            ckpt.save_trained(
+                out, result, data_fingerprint=data.fingerprint(), extra={"data": info}
+            )
+        except Cancelled:
+            library.finish_training_run(run_id, status="cancelled", message="cancelled")
+            raise
+        except AssistantError as exc:
+            library.finish_training_run(run_id, status="failed", message=str(exc))
+            raise
+        except Exception as exc:
+            library.finish_training_run(run_id, status="failed", message=repr(exc))
+            raise TrainingError(
+                f"Training failed: {exc!r}.",
+                hint="Nothing was saved and the previous model is kept. Report this "
+                "with the message above.",
+            ) from exc
+        library.register_checkpoint(
+            path=str(out),
+            model=config.model,
+            metrics=result.metrics,
+            config=config.to_dict(),
+            data_fingerprint=data.fingerprint(),
+            training_run_id=run_id,
+        )
+        library.finish_training_run(run_id, status="finished", checkpoint_path=str(out))
+    return TrainOutcome(
+        checkpoint_path=out,
+        metrics=result.metrics,
+        history=result.history,
+        run_id=run_id,
+        model=config.model,
+        best_epoch=result.best_epoch,
+        device=result.device,
+        seconds=result.seconds,
+        data=info,
+    )
