@@ -11,7 +11,7 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRectF, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from assistant.ui.table_models import VALUE_ROLE
+from assistant.ui.table_models import SIGNED_ROLE, VALUE_ROLE
 
 
 def _mix(a: QColor, b: QColor, t: float) -> QColor:
@@ -37,7 +37,8 @@ class BarDelegate(QStyledItemDelegate):
     with the cell's text on top of it.
 
     Args:
-        signed: bars grow left or right from the middle (contributions can be negative).
+        signed: bars grow left or right from the middle when the model says the column
+            has negative values (``SIGNED_ROLE``); otherwise from the left.
     """
 
     def __init__(self, parent=None, *, signed: bool = False) -> None:
@@ -62,31 +63,38 @@ class BarDelegate(QStyledItemDelegate):
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, opt.widget)
         positive, negative, track = bar_colours(opt.palette)
-        rect = QRectF(opt.rect).adjusted(3, 4, -3, -4)
+        cell = QRectF(opt.rect).adjusted(4, 5, -4, -5)
+        # The number sits in its own column at the right, never on top of the bar.
+        text_width = opt.fontMetrics.horizontalAdvance(text) + 8 if text else 0
+        rect = QRectF(cell.left(), cell.top(), max(4.0, cell.width() - text_width), cell.height())
+        signed = self.signed and bool(index.data(SIGNED_ROLE))
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(track)
         painter.drawRoundedRect(rect, 3, 3)
         v = max(-1.0, min(1.0, float(value)))
-        if self.signed:
+        if signed:
             mid = rect.left() + rect.width() / 2
             width = rect.width() / 2 * abs(v)
             bar = QRectF(mid if v >= 0 else mid - width, rect.top(), width, rect.height())
         else:
-            bar = QRectF(rect.left(), rect.top(), rect.width() * max(0.0, v), rect.height())
-        painter.setBrush(positive if v >= 0 else negative)
-        painter.setOpacity(0.85)
-        painter.drawRoundedRect(bar, 3, 3)
-        painter.setOpacity(1.0)
+            bar = QRectF(rect.left(), rect.top(), rect.width() * max(0.0, abs(v)), rect.height())
         selected = bool(opt.state & QStyle.StateFlag.State_Selected)
+        if selected:  # a Highlight bar would vanish in a Highlight row
+            positive = opt.palette.color(QPalette.ColorRole.HighlightedText)
+            track = _mix(opt.palette.color(QPalette.ColorRole.Highlight), positive, 0.25)
+            painter.setBrush(track)
+            painter.drawRoundedRect(rect, 3, 3)
+        painter.setBrush(positive if v >= 0 else negative)
+        painter.drawRoundedRect(bar, 3, 3)
         painter.setPen(
             opt.palette.color(
                 QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
             )
         )
         painter.drawText(
-            rect.adjusted(4, 0, -4, 0),
+            QRectF(rect.right(), opt.rect.top(), cell.right() - rect.right(), opt.rect.height()),
             int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight),
             text,
         )

@@ -53,6 +53,7 @@ class ExplanationView(QWidget):
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setAccessibleName("Explained recommendation")
         self.equation = QLabel("")
+        self.equation.setTextFormat(Qt.TextFormat.RichText)
         self.equation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.equation.setAccessibleName("Score equation")
         self.equation.setWordWrap(True)
@@ -64,6 +65,11 @@ class ExplanationView(QWidget):
         self.reasons_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.reasons_view.verticalHeader().hide()
         self.reasons_view.setShowGrid(False)
+        self.reasons_view.setWordWrap(False)
+        self.reasons_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.reasons_view.verticalHeader().setDefaultSectionSize(
+            self.reasons_view.fontMetrics().height() + 10
+        )
         self.reasons_view.setItemDelegateForColumn(
             ReasonsModel.ATTENTION_COLUMN, BarDelegate(self.reasons_view)
         )
@@ -130,7 +136,7 @@ class ExplanationView(QWidget):
         )
         bias, total, score = explanation_sum(row)
         self.equation.setText(
-            f"bias {bias:+.3f} + Σ contributions {total:+.3f} = score {bias + total:.3f}"
+            f"<b>bias {bias:+.3f} + Σ contributions {total:+.3f} = score {bias + total:.3f}</b>"
             + ("" if abs(bias + total - score) < 1e-3 else f"  (model score {score:.3f})")
         )
         self.reasons.set_rows(

@@ -203,7 +203,10 @@ def train_job(
     cancel: CancelToken | None = None,
 ) -> Any:
     from assistant.jobs.training import train_on_library
+    from assistant.ml.train import TrainConfig
 
+    if isinstance(config, dict):
+        config = TrainConfig(**config)
     return train_on_library(
         Path(library_path),
         config,

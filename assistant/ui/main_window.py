@@ -43,13 +43,16 @@ MAX_PER_SOURCE = 5_000  # sidebar rows per source; search narrows big MPD librar
 
 
 def active_checkpoint(settings: Settings) -> Path:
-    """The checkpoint the window scores with: the chosen one, else the bundled one."""
-    try:
-        from assistant.jobs.recommending import active_checkpoint_path
+    """The checkpoint the window scores with: the chosen one, else the bundled one.
 
-        return Path(active_checkpoint_path(settings))
-    except ImportError:
-        return Path(settings.active_checkpoint or config.BUNDLED_CHECKPOINT)
+    Same rule as ``assistant.jobs.recommending.active_checkpoint_path``, written out here
+    because importing that module loads torch, which must not happen on the UI thread.
+    """
+    return (
+        Path(settings.active_checkpoint)
+        if settings.active_checkpoint
+        else config.BUNDLED_CHECKPOINT
+    )
 
 
 class MainWindow(QMainWindow):

@@ -30,6 +30,7 @@ Index = QModelIndex | QPersistentModelIndex
 _ROLE_SORT = Qt.ItemDataRole.UserRole + 1
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 2  # the raw number a bar delegate paints
 ROW_ROLE = Qt.ItemDataRole.UserRole + 3  # the plain row object
+SIGNED_ROLE = Qt.ItemDataRole.UserRole + 4  # the column holds negative values too
 
 SOURCE_LABELS = {
     "local": "My playlists",
@@ -202,7 +203,7 @@ class RecommendationsModel(_RowsModel):
     def set_rows(self, rows: Sequence[RecommendationRow]) -> None:
         scores = [r.rec.score for r in rows]
         self.max_score = max(scores, default=1.0)
-        self.min_score = min(min(scores, default=0.0), 0.0)
+        self.min_score = min(scores, default=0.0)
         super().set_rows(rows)
 
     def cell(self, row: RecommendationRow, r: int, column: int, role: int) -> Any:
@@ -214,8 +215,9 @@ class RecommendationsModel(_RowsModel):
                 f"{row.rec.score:.3f}",
             )[column]
         if role == VALUE_ROLE and column == self.SCORE_COLUMN:
+            # Relative to the list shown: the best fills the bar, the last keeps a sliver.
             span = (self.max_score - self.min_score) or 1.0
-            return (row.rec.score - self.min_score) / span
+            return 0.1 + 0.9 * (row.rec.score - self.min_score) / span
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
                 f"{row.track.name} – {row.track.artist_name}\n{row.track.album_name}\n"
@@ -251,9 +253,13 @@ class ReasonsModel(_RowsModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.max_abs = 1.0
+        self.has_negative = False
+        self.max_attention = 1.0
 
     def set_rows(self, rows: Sequence[ReasonRow]) -> None:
         self.max_abs = max((abs(r.reason.contribution) for r in rows), default=1.0) or 1.0
+        self.has_negative = any(r.reason.contribution < 0 for r in rows)
+        self.max_attention = max((r.reason.attention for r in rows), default=1.0) or 1.0
         super().set_rows(rows)
 
     def cell(self, row: ReasonRow, r: int, column: int, role: int) -> Any:
@@ -264,10 +270,12 @@ class ReasonsModel(_RowsModel):
                 f"{row.reason.contribution:+.3f}",
             )[column]
         if role == VALUE_ROLE:
-            if column == self.ATTENTION_COLUMN:
-                return float(row.reason.attention)
+            if column == self.ATTENTION_COLUMN:  # bars relative to the strongest neighbour
+                return float(row.reason.attention) / self.max_attention
             if column == self.CONTRIBUTION_COLUMN:
                 return float(row.reason.contribution) / self.max_abs
+        if role == SIGNED_ROLE:
+            return self.has_negative
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
                 f"{row.label}\nattention {row.reason.attention:.3f}, "

@@ -156,15 +156,15 @@ class TrainDialog(QDialog):
             key = self.device.itemData(i)
             self.device.setItemText(i, labels.get(key, key))
 
-    def config(self) -> Any:
-        from assistant.ml.train import TrainConfig
-
-        return TrainConfig(
-            model=self.model.currentData(),
-            epochs=self.epochs.value(),
-            dim=self.dim.value(),
-            device=self.device.currentData(),
-        )
+    def config(self) -> dict[str, Any]:
+        """The form as TrainConfig fields (built into a TrainConfig in the worker, since
+        importing the training code loads torch)."""
+        return {
+            "model": self.model.currentData(),
+            "epochs": self.epochs.value(),
+            "dim": self.dim.value(),
+            "device": self.device.currentData(),
+        }
 
     def start(self, config: Any = None) -> None:
         """Submits the training job (``config`` overrides the form: tests use tiny ones)."""
@@ -177,14 +177,16 @@ class TrainDialog(QDialog):
         self.cancelled = False
         self.loss_curve.setData([], [])
         self.metric_curve.setData([], [])
-        self.progress.setRange(0, max(1, int(config.epochs)))
+        fields = config if isinstance(config, dict) else vars(config)
+        model, epochs = fields["model"], int(fields["epochs"])
+        self.progress.setRange(0, max(1, epochs))
         self.progress.setValue(0)
-        self.status.setText(f"Preparing the graph for {config.model}…")
+        self.status.setText(f"Preparing the graph for {model}…")
         self.start_button.setEnabled(False)
         for w in (self.model, self.epochs, self.dim, self.device):
             w.setEnabled(False)
         self.cancel_button.setText("Cancel")
-        out = self.out_dir / f"{config.model}-{_stamp()}.ckpt"
+        out = self.out_dir / f"{model}-{_stamp()}.ckpt"
         self.job = self.window_.worker.submit(
             train_job,
             self.window_.library_path,

@@ -36,6 +36,10 @@ def take(out: Path, *, width: int = 1280, height: int = 800, timeout_ms: int = 6
     from assistant.jobs.imports import ensure_demo_library
     from assistant.store.library import Library
 
+    if os.environ.get("SCREENSHOT_CHECKPOINT"):  # another model than the bundled one
+        from assistant.config import Settings, save_settings
+
+        save_settings(Settings(active_checkpoint=os.environ["SCREENSHOT_CHECKPOINT"]))
     library_path = home / "library.sqlite"
     with Library(library_path) as library:
         ensure_demo_library(library)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -64,9 +65,15 @@ def window(make_window, demo_library: Path) -> Iterator:
 
 @pytest.fixture(scope="session")
 def checkpoint(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled demo checkpoint, or (before it exists) a tiny one trained here."""
+    """The bundled demo checkpoint, or (before it exists) a tiny one trained here.
+
+    ``PLAYLIST_ASSISTANT_TEST_CHECKPOINT=PATH`` runs the window tests with another one.
+    """
     from assistant.config import BUNDLED_CHECKPOINT
 
+    override = os.environ.get("PLAYLIST_ASSISTANT_TEST_CHECKPOINT")
+    if override:
+        return Path(override)
     if BUNDLED_CHECKPOINT.exists():
         return BUNDLED_CHECKPOINT
     training = pytest.importorskip("assistant.jobs.training")
