@@ -72,6 +72,8 @@ def cmd_login(args: argparse.Namespace) -> int:
         settings.spotify_client_id = args.client_id.strip()
     if args.port:
         settings.spotify_redirect_port = args.port
+    gateway = _gateway(settings)
+    gateway.require_client_id()
     if not settings.spotify_notice_accepted:
         print(notice_text(), file=sys.stderr)
         settings.spotify_notice_accepted = True
@@ -87,7 +89,7 @@ def cmd_login(args: argparse.Namespace) -> int:
         print(f"If no browser opens, visit:\n{url}", file=sys.stderr)
         webbrowser.open(url)
 
-    user = _gateway(settings).login(open_browser=open_browser, timeout=args.timeout)
+    user = gateway.login(open_browser=open_browser, timeout=args.timeout)
     print(f"Signed in to Spotify as {user.display_name} ({user.id}).")
     return 0
 

@@ -179,13 +179,7 @@ class SpotipyGateway(RetryingCalls):
         cancel: CancelToken | None = None,
     ) -> SpotifyUser:
         """Runs the PKCE sign-in in the browser; returns who signed in."""
-        if not self.settings.spotify_client_id.strip():
-            raise InputError(
-                "No Spotify client ID is set.",
-                hint="Create an app in the Spotify developer dashboard with the redirect URI "
-                f"http://127.0.0.1:{self.settings.spotify_redirect_port}/callback and enter its "
-                "client ID in Settings (or `spotify login --client-id ID`).",
-            )
+        self.require_client_id()
         self.auth.get_pkce_handshake_parameters()
         state = new_state()
         url = self.auth.get_authorize_url(state)
@@ -200,6 +194,16 @@ class SpotipyGateway(RetryingCalls):
         self.auth.get_access_token(code=code)
         self._user = None
         return self.current_user()
+
+    def require_client_id(self) -> None:
+        """Raises :class:`InputError` (saying where to get one) when no client ID is set."""
+        if not self.settings.spotify_client_id.strip():
+            raise InputError(
+                "No Spotify client ID is set.",
+                hint="Create an app in the Spotify developer dashboard with the redirect URI "
+                f"http://127.0.0.1:{self.settings.spotify_redirect_port}/callback and enter its "
+                "client ID in Settings (or `spotify login --client-id ID`).",
+            )
 
     def signed_in(self) -> bool:
         return self.cache.get_cached_token() is not None
