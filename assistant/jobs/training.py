@@ -45,14 +45,17 @@ def default_checkpoint_path(model: str) -> Path:
     return checkpoints_dir() / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}.ckpt"
 
 
-def validation_split(data: Interactions, seed: int = 0) -> tuple[Interactions, Any | None, int]:
+def validation_split(
+    data: Interactions, seed: int = 0
+) -> tuple[Interactions, Any | None, list[int]]:
     """Holds out ~10% of playlists (at most 500) as RecSys-style validation cases.
 
     Returns:
-        (training graph, validator or None when the library is too small, n held out).
+        (training graph, validator or None when the library is too small, the held-out
+        playlists' ids).
     """
     if data.n_playlists < MIN_PLAYLISTS_FOR_VALIDATION:
-        return data, None, 0
+        return data, None, []
     import numpy as np
 
     from assistant.ml.evaluate import make_validator
@@ -69,19 +72,19 @@ def validation_split(data: Interactions, seed: int = 0) -> tuple[Interactions, A
     if fitting:
         split = challenge_split(data, n_val=n_val, n_test=0, seed=seed, categories=fitting)
         if split.val:
-            return split.train, make_validator(split.val), len(split.val)
+            return split.train, make_validator(split.val), [c.playlist_id for c in split.val]
     # Short playlists only: hold out whole playlists, the first half as seeds.
     rng = np.random.default_rng(seed)
     rows = rng.permutation(np.flatnonzero(lengths >= 2))[:n_val]
     if len(rows) == 0:
-        return data, None, 0
+        return data, None, []
     cases = []
     for r in rows:
         tracks = data.row(int(r))
         half = len(tracks) // 2
         cases.append(Case(int(r), int(data.playlist_ids[r]), tracks[:half], tracks[half:], "half"))
     keep = np.setdiff1d(np.arange(data.n_playlists), rows)
-    return data.select_rows(keep), make_validator(cases), len(cases)
+    return data.select_rows(keep), make_validator(cases), [c.playlist_id for c in cases]
 
 
 def train_on_library(
@@ -115,7 +118,7 @@ def train_on_library(
         data = Interactions.from_library(library, source)
         if kcore > 1:
             data = data.kcore(kcore)
-        train_data, validator, n_val = validation_split(data, seed=config.seed)
+        train_data, validator, held_out = validation_split(data, seed=config.seed)
         if validator is None:
             config = TrainConfig.from_dict({**config.to_dict(), "monitor": "loss"})
         run_id = library.start_training_run(
@@ -142,12 +145,15 @@ def train_on_library(
                 "playlists": data.n_playlists,
                 "tracks": data.n_tracks,
                 "edges": data.n_edges,
-                "validation_playlists": n_val,
+                "validation_playlists": len(held_out),
                 "kcore": kcore,
                 "library_fingerprint": library.data_fingerprint(),
             }
             ckpt.save_trained(
-                out, result, data_fingerprint=data.fingerprint(), extra={"data": info}
+                out,
+                result,
+                data_fingerprint=data.fingerprint(),
+                extra={"data": info, "val_playlist_ids": held_out},
             )
         except Cancelled:
             library.finish_training_run(run_id, status="cancelled", message="cancelled")

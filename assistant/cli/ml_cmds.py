@@ -1,0 +1,303 @@
+"""Model sub-commands: ``train``, ``recommend``, ``models``, ``use``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from assistant.cli.common import StderrProgress, add_library_option, open_library, print_json
+from assistant.config import load_settings, save_settings
+from assistant.errors import InputError
+from assistant.ml.models import ARCHITECTURES
+from assistant.ml.train import TrainConfig
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Adds the model commands to the top-level parser."""
+    d = TrainConfig()
+    p = subparsers.add_parser(
+        "train",
+        help="train a recommender on the library and make it the active model",
+        description="Train a GNN on the library's playlists (validation playlists held out "
+        "for early stopping), write the checkpoint atomically, register it and make it "
+        "the active model (unless --no-activate).",
+    )
+    p.add_argument("--model", choices=ARCHITECTURES, default=d.model)
+    p.add_argument(
+        "--out",
+        type=Path,
+        metavar="CKPT",
+        help="checkpoint file to write (default: a new file in the per-user checkpoints folder)",
+    )
+    p.add_argument("--epochs", type=int, default=d.epochs, metavar="N")
+    p.add_argument("--dim", type=int, default=d.dim, metavar="D")
+    p.add_argument("--layers", type=int, default=d.layers, metavar="L")
+    p.add_argument("--heads", type=int, default=d.heads, metavar="H")
+    p.add_argument("--lr", type=float, default=d.lr)
+    p.add_argument("--batch-size", type=int, default=d.batch_size, metavar="B")
+    p.add_argument("--patience", type=int, default=d.patience, metavar="N")
+    p.add_argument("--device", default=d.device, help="auto | cpu | cuda (default auto)")
+    p.add_argument("--negatives", choices=("hard", "random"), default=d.negatives)
+    p.add_argument("--seed", type=int, default=d.seed, metavar="S")
+    p.add_argument("--kcore", type=int, default=0, metavar="K", help="train on the K-core only")
+    p.add_argument("--positional", action="store_true", help="learned position embeddings")
+    p.add_argument("--no-cosine", action="store_true", help="unbounded dot-product scores")
+    p.add_argument("--fixed-alpha", action="store_true", help="uniform layer weights")
+    p.add_argument("--no-activate", action="store_true", help="do not make it the active model")
+    p.add_argument("--json", action="store_true", help="print the outcome as JSON")
+    add_library_option(p)
+    p.set_defaults(func=cmd_train)
+
+    p = subparsers.add_parser(
+        "recommend",
+        help="propose continuations of a playlist (or of seed tracks), with explanations",
+    )
+    what = p.add_mutually_exclusive_group(required=True)
+    what.add_argument("--playlist", metavar="ID", help="id, source:ref (mpd:1099) or exact name")
+    what.add_argument("--seeds", type=Path, metavar="FILE", help="JSON list of track URIs")
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        metavar="CKPT",
+        help="default: the active checkpoint, else the bundled one",
+    )
+    p.add_argument("--k", type=int, default=50, metavar="K")
+    p.add_argument("--explain", action="store_true", help="per-neighbour explanations")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--max-per-artist", type=int, default=0, metavar="N")
+    p.add_argument("--block-artist", action="append", default=[], metavar="NAME")
+    p.add_argument("--device", default="cpu", help="cpu (default) | cuda | auto")
+    add_library_option(p)
+    p.set_defaults(func=cmd_recommend)
+
+    p = subparsers.add_parser("models", help="list registered checkpoints (* = active)")
+    p.add_argument("--json", action="store_true")
+    add_library_option(p)
+    p.set_defaults(func=cmd_models)
+
+    p = subparsers.add_parser("use", help="make a checkpoint the active model")
+    p.add_argument("checkpoint", type=Path, metavar="CKPT")
+    add_library_option(p)
+    p.set_defaults(func=cmd_use)
+
+
+def _config(args: argparse.Namespace) -> TrainConfig:
+    return TrainConfig(
+        model=args.model,
+        epochs=args.epochs,
+        dim=args.dim,
+        layers=args.layers,
+        heads=args.heads,
+        lr=args.lr,
+        batch_size=args.batch_size,
+        patience=args.patience,
+        device=args.device,
+        negatives=args.negatives,
+        seed=args.seed,
+        positional=args.positional,
+        cosine=not args.no_cosine,
+        learnable_alpha=not args.fixed_alpha,
+    )
+
+
+def _library_path(args: argparse.Namespace) -> Path:
+    with open_library(args) as library:
+        return Path(library.path)
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from assistant.jobs.training import train_on_library
+    from assistant.ml.device import describe, resolve_device
+
+    config = _config(args)
+    print(f"Training {config.model} on {describe(resolve_device(config.device))}…", file=sys.stderr)
+    progress = StderrProgress()
+    try:
+        outcome = train_on_library(
+            _library_path(args), config, out_path=args.out, report=progress, kcore=args.kcore
+        )
+    finally:
+        progress.close()
+    if not args.no_activate:
+        _activate(outcome.checkpoint_path)
+    summary = {
+        "checkpoint": str(outcome.checkpoint_path),
+        "model": outcome.model,
+        "device": outcome.device,
+        "best_epoch": outcome.best_epoch,
+        "epochs_run": len(outcome.history),
+        "seconds": round(outcome.seconds, 2),
+        "metrics": outcome.metrics,
+        "data": outcome.data,
+        "active": not args.no_activate,
+    }
+    if args.json:
+        print_json(summary)
+    else:
+        metrics = ", ".join(f"{k} {v:.4f}" for k, v in outcome.metrics.items())
+        print(f"Saved {outcome.checkpoint_path} (best epoch {outcome.best_epoch}: {metrics}).")
+        if not args.no_activate:
+            print("It is now the active model.")
+    return 0
+
+
+def _activate(path: Path) -> None:
+    settings = load_settings()
+    settings.active_checkpoint = str(Path(path).resolve())
+    save_settings(settings)
+
+
+def _read_seeds(path: Path) -> list[str]:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"Cannot read seeds from {path}: {exc}.", hint="Give a JSON list of track URIs."
+        ) from exc
+    if not isinstance(raw, list) or not all(isinstance(u, str) for u in raw):
+        raise InputError(
+            f"{path} is not a JSON list of track URIs.",
+            hint='Write e.g. ["spotify:track:…", "spotify:track:…"].',
+        )
+    return raw
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    from assistant.jobs.recommending import (
+        active_checkpoint_path,
+        recommend_for_playlist,
+        recommend_for_seeds,
+    )
+    from assistant.ml.recommend import RecommenderService
+
+    path = args.checkpoint or active_checkpoint_path(load_settings())
+    service = RecommenderService.load(path, device=args.device)
+    filters = dict(max_per_artist=args.max_per_artist, blocked_artists=args.block_artist)
+    with open_library(args) as library:
+        playlist_id = None
+        if args.playlist is not None:
+            playlist_id = library.find_playlist(args.playlist).id
+            run_id, result = recommend_for_playlist(
+                library, service, int(playlist_id or 0), args.k, **filters
+            )
+        else:
+            run_id, result = recommend_for_seeds(
+                library, service, _read_seeds(args.seeds), args.k, **filters
+            )
+        uris = [r.track_uri for r in result.recommendations]
+        meta = library.tracks(uris)
+    if args.json:
+        print_json(_as_json(service, path, playlist_id, run_id, result, meta, args.explain))
+        return 0
+    if result.unknown_seeds:
+        print(
+            f"{len(result.unknown_seeds)} seed track(s) are unknown to the model and were "
+            "not used.",
+            file=sys.stderr,
+        )
+    for rec in result.recommendations:
+        t = meta.get(rec.track_uri)
+        label = f"{t.artist_name} – {t.name}" if t else rec.track_uri
+        print(f"{rec.rank:3d}. {label}  ({rec.score:.3f})")
+        if args.explain:
+            for reason in rec.reasons[:3]:
+                print(
+                    f"       ← {reason.neighbor_uri}  attention {reason.attention:.2f}, "
+                    f"contribution {reason.contribution:+.3f}"
+                )
+    print(f"(run {run_id}, model {service.model_name})", file=sys.stderr)
+    return 0
+
+
+def _as_json(
+    service: Any,
+    path: Path,
+    playlist_id: int | None,
+    run_id: int,
+    result: Any,
+    meta: dict,
+    explain: bool,
+) -> dict:
+    recs = []
+    for rec in result.recommendations:
+        t = meta.get(rec.track_uri)
+        item = {
+            "rank": rec.rank,
+            "track_uri": rec.track_uri,
+            "track_name": t.name if t else "",
+            "artist_name": t.artist_name if t else "",
+            "score": rec.score,
+            "bias": rec.bias,
+        }
+        if explain:
+            item["explanation"] = [
+                {
+                    "neighbor_uri": r.neighbor_uri,
+                    "attention": r.attention,
+                    "contribution": r.contribution,
+                }
+                for r in rec.reasons
+            ]
+        recs.append(item)
+    return {
+        "model": service.model_name,
+        "checkpoint": str(path),
+        "playlist_id": playlist_id,
+        "run_id": run_id,
+        "unknown_seeds": result.unknown_seeds,
+        "recommendations": recs,
+    }
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from assistant.jobs.recommending import active_checkpoint_path
+
+    active = str(Path(active_checkpoint_path(load_settings())).resolve())
+    with open_library(args) as library:
+        records = library.checkpoints()
+    rows = [
+        {
+            "path": r.path,
+            "model": r.model,
+            "created_at": r.created_at,
+            "metrics": r.metrics,
+            "active": str(Path(r.path).resolve()) == active,
+            "exists": Path(r.path).exists(),
+        }
+        for r in records
+    ]
+    if args.json:
+        print_json({"active": active, "checkpoints": rows})
+        return 0
+    if not rows:
+        print("No trained checkpoints yet; the bundled demo model is used.")
+    for row in rows:
+        mark = "*" if row["active"] else " "
+        ndcg = row["metrics"].get("ndcg")
+        extra = f"  ndcg {ndcg:.4f}" if isinstance(ndcg, int | float) else ""
+        gone = "  (file missing)" if not row["exists"] else ""
+        print(f"{mark} {row['model']:9s} {row['path']}{extra}{gone}")
+    if not any(r["active"] for r in rows):
+        print(f"* active: {active}")
+    return 0
+
+
+def cmd_use(args: argparse.Namespace) -> int:
+    from assistant.ml import checkpoint as ckpt
+
+    loaded = ckpt.load(args.checkpoint)  # refuses corrupt or foreign files before switching
+    meta = loaded.metadata
+    with open_library(args) as library:
+        library.register_checkpoint(
+            path=str(Path(args.checkpoint).resolve()),
+            model=loaded.model,
+            metrics=meta.get("metrics", {}),
+            config=meta.get("config", {}),
+            data_fingerprint=meta.get("data_fingerprint", ""),
+        )
+    _activate(args.checkpoint)
+    print(f"Active model: {loaded.model} ({Path(args.checkpoint).resolve()}).")
+    return 0
