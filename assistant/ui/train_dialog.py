@@ -203,13 +203,25 @@ class TrainDialog(QDialog):
             self.progress.setRange(0, event.total)
             self.progress.setValue(min(event.done, event.total))
         left = f" · {format_seconds(event.eta)} left" if event.eta is not None else ""
-        epoch_event = event.unit in ("epochs", "epoch") and "loss" in event.metrics
+        # Step events ("epoch 3 step 5/12", done = finished epochs) carry a running loss;
+        # the end-of-epoch event carries the epoch's loss, seconds and validation metrics.
+        epoch_event = (
+            event.unit in ("epochs", "epoch")
+            and event.done >= 1
+            and "loss" in event.metrics
+            and "step" not in event.message
+        )
         if epoch_event and (not self.history or self.history[-1]["epoch"] < event.done):
             point = {"epoch": float(event.done), **{k: float(v) for k, v in event.metrics.items()}}
             self.history.append(point)
             self._replot()
             self.epoch_plotted.emit(event.done)
-        text = f"Epoch {event.done}/{event.total or '?'}{left}"
+        text = (
+            event.message.capitalize()
+            if "step" in event.message
+            else f"Epoch {event.done}/{event.total or '?'}"
+        )
+        text += left
         if self.history:
             last = self.history[-1]
             text += f" · loss {last['loss']:.4f}"
