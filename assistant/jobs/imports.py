@@ -11,6 +11,7 @@ library holds exactly the files that finished.
 from __future__ import annotations
 
 import gc
+import sys
 import time
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -73,6 +74,18 @@ def _gc_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@contextmanager
+def _fine_gil_switching() -> Iterator[None]:
+    """While the helper thread parses, the writer wants the GIL back after every SQLite
+    step; the default 5 ms switch interval makes it wait that long each time."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(min(previous, 0.0005))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
 
 
 class _Watched(list):
@@ -151,7 +164,10 @@ def import_mpd(
     summary = ImportSummary()
     done = 0
     parsed_bytes = parsed_entries = 0
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="mpd-parse") as pool:
+    with (
+        _fine_gil_switching(),
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="mpd-parse") as pool,
+    ):
         pending: Future[_Prepared] | None = (
             pool.submit(_prepare, files[0], known) if files else None
         )
