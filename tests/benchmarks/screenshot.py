@@ -52,10 +52,14 @@ def take(out: Path, *, width: int = 1280, height: int = 800, timeout_ms: int = 6
     window.show()
     window.start()
 
+    errors: list[str] = []
+    window.error_shown.connect(errors.append)
+
     def wait(signal, ms: int) -> bool:
         loop = QEventLoop()
         got = []
         signal.connect(lambda *a: (got.append(a), loop.quit()))
+        window.error_shown.connect(lambda _t: loop.quit())  # no use waiting on
         QTimer.singleShot(ms, loop.quit)
         loop.exec()
         return bool(got)
@@ -63,7 +67,11 @@ def take(out: Path, *, width: int = 1280, height: int = 800, timeout_ms: int = 6
     wait(window.library_refreshed, 10_000)
     window.sidebar.select_playlist(wanted)
     if not wait(window.recommendations_shown, timeout_ms):
-        print("warning: no recommendations arrived; the screenshot shows none", file=sys.stderr)
+        print(
+            f"warning: no recommendations arrived ({'; '.join(errors) or 'timeout'}); "
+            "the screenshot shows none",
+            file=sys.stderr,
+        )
     if window.recs.model.rowCount() > 2:
         window.recs.view.selectRow(2)
     window.playlist_panel.view.selectRow(0)
