@@ -36,7 +36,7 @@ from torch_geometric.nn import GATConv
 from torch_geometric.utils import scatter
 
 from assistant.errors import InputError
-from assistant.ml.propagation import ConvStack, propagate
+from assistant.ml.propagation import ConvStack, propagate, spmm
 
 ARCHITECTURES = ("lightgcn", "gat", "gat-mlp", "gcn", "sage")
 TAU_MIN, TAU_MAX, TAU_INIT = 1.0, 30.0, 10.0
@@ -145,7 +145,7 @@ class PlaylistRecommender(nn.Module):
         elif self.spec.name == "gat-mlp":
             outs = [x]
             for mlp in self.mlps:
-                y = torch.sparse.mm(self.graph, outs[-1])
+                y = spmm(self.graph, outs[-1])
                 outs.append(y + mlp(y))  # residual refinement of each layer
         else:
             outs = propagate(self.graph, x, self.spec.layers)

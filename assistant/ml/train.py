@@ -26,7 +26,13 @@ from assistant.ml.explain import InferenceModel
 from assistant.ml.graph import Interactions
 from assistant.ml.models import ARCHITECTURES, ModelSpec, PlaylistRecommender
 from assistant.ml.propagation import edge_index, normalized_adjacency
-from assistant.ml.sampling import hard_negatives, make_batch, random_negatives
+from assistant.ml.sampling import (
+    EpochSplit,
+    hard_negatives,
+    make_batch,
+    random_negatives,
+    split_epoch,
+)
 from assistant.progress import CancelToken, ProgressCallback, Reporter
 
 Validator = Callable[[Any], dict[str, float]]
@@ -119,10 +125,28 @@ def popularity_scores(data: Interactions) -> torch.Tensor:
     return torch.from_numpy(np.log1p(data.track_degrees()).astype(np.float32))
 
 
+def attach_graph(model: PlaylistRecommender, data: Interactions, device: torch.device) -> None:
+    """Gives the model ``data``'s graph in the form its propagation uses."""
+    if model.spec.name in ("gcn", "sage"):
+        model.attach(edge_index(data, device))
+    else:
+        model.attach(normalized_adjacency(data, device))
+
+
+def epoch_graph(data: Interactions, train_rows: np.ndarray, split: EpochSplit) -> Interactions:
+    """The message-passing graph of an epoch: training playlists keep only their seeds."""
+    rows = data.rows()
+    for i, seed_pos in zip(train_rows, split.seed_pos, strict=True):
+        rows[i] = rows[i][seed_pos]
+    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in rows], out=indptr[1:])
+    return Interactions(indptr, np.concatenate(rows), data.track_uris, data.playlist_ids)
+
+
 def build_model(
     data: Interactions, config: TrainConfig, device: torch.device
 ) -> PlaylistRecommender:
-    """A fresh model for ``data`` with its training graph attached."""
+    """A fresh model for ``data`` with its (full) graph attached."""
     spec = ModelSpec(
         name=config.model,
         n_playlists=data.n_playlists,
@@ -135,10 +159,7 @@ def build_model(
         positional=config.positional,
     )
     model = PlaylistRecommender(spec).to(device)
-    if config.model in ("gcn", "sage"):
-        model.attach(edge_index(data, device))
-    else:
-        model.attach(normalized_adjacency(data, device))
+    attach_graph(model, data, device)
     return model
 
 
@@ -200,7 +221,8 @@ def train(
     device = resolve_device(config.device)
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    rows = [r for r in data.rows() if len(r) >= 2]
+    train_rows = np.flatnonzero(data.lengths() >= 2)
+    rows = [data.row(int(i)) for i in train_rows]
     if not rows:
         raise TrainingError(
             "No playlist has two or more tracks to learn from.",
@@ -220,13 +242,15 @@ def train(
         t0 = time.perf_counter()
         model.train()
         order = rng.permutation(len(rows))
+        split = split_epoch(rows, rng)
+        attach_graph(model, epoch_graph(data, train_rows, split), device)
         hard = config.negatives == "hard" and epoch >= config.hard_start_epoch
         total_loss = 0.0
         for step in range(steps):
             if cancel is not None:
                 cancel.raise_if_cancelled()
             idx = order[step * config.batch_size : (step + 1) * config.batch_size]
-            batch = make_batch([rows[i] for i in idx], rng).to(device)
+            batch = make_batch(split, idx, rng).to(device)
             h = model.track_representations()
             z, _ = model.readout(h, batch.seeds, batch.batch, batch.n_queries, batch.positions)
             keys, bias = model.keys(h), model.biases()
@@ -254,6 +278,7 @@ def train(
                 message=f"epoch {epoch} step {step + 1}/{steps}",
                 metrics={"loss": total_loss / (step + 1)},
             )
+        attach_graph(model, data, device)  # validation and inference see every edge
         entry: dict[str, float] = {"epoch": epoch, "loss": total_loss / steps}
         metrics: dict[str, float] = {}
         if validator is not None:
