@@ -147,6 +147,8 @@ def iter_slice_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 def load_json(data: bytes, path: str) -> Any:
     """orjson.loads with an error that says where the file is broken and why."""
+    if data[:3] == b"\xef\xbb\xbf":  # a UTF-8 byte-order mark (some editors add one)
+        data = data[3:]
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:

@@ -301,3 +301,9 @@ def test_real_sample(mpd_sample: Path) -> None:
     assert s.entries == 61_761
     assert len(s.tracks) == 32_804
     assert any(p.collaborative for p in s.playlists)
+
+
+def test_utf8_byte_order_mark_is_tolerated(tmp_path: Path) -> None:
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(slice_doc(0, 1)).encode())
+    assert len(read_slice(path).playlists) == 1
