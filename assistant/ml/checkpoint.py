@@ -88,7 +88,10 @@ def save(path: str | Path, metadata: dict[str, Any], tensors: dict[str, torch.Te
         "checksum": checksum(meta_json, cpu),
     }
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it 0600; a model file is not secret
         with os.fdopen(fd, "wb") as fh:
             torch.save(payload, fh)
             fh.flush()
