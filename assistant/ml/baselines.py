@@ -167,7 +167,7 @@ def tune_ease(
     train: Interactions,
     validate: Callable[[EaseScorer], dict[str, float]],
     *,
-    lambdas: Sequence[float] = (10.0, 50.0, 200.0, 1000.0),
+    lambdas: Sequence[float] = (10.0, 50.0, 200.0, 1000.0, 3000.0),
     monitor: str = "ndcg",
     min_count: int = 2,
     max_items: int = 20_000,

@@ -44,6 +44,7 @@ OPTIONS = (
     ("gat-mlp +positional", {"positional": True}),
     ("gat-mlp −cosine", {"cosine": False}),
     ("gat-mlp fixed alpha", {"learnable_alpha": False}),
+    ("gat-mlp random negatives", {"negatives": "random"}),
 )
 
 
