@@ -146,15 +146,30 @@ def fit_named_baseline(name: str, split: Split | None, train: Interactions) -> A
     return fit_baseline(name, train)
 
 
-def heldout_ids(service: Any) -> set[int] | None:
-    """Playlist ids the checkpoint's metadata says were held out of training, if it says so."""
+def heldout_ids(service: Any) -> tuple[set[int], str] | None:
+    """Playlist ids the checkpoint's metadata says were kept out of training, and the key.
+
+    ``heldout_playlist_ids``/``test_playlist_ids`` were never looked at while training;
+    ``val_playlist_ids`` were not trained on but chose the epoch (early stopping).
+    """
     for attr in ("metadata", "meta", "card"):
         meta = getattr(service, attr, None)
         if isinstance(meta, dict):
             for key in HELDOUT_KEYS:
-                if isinstance(meta.get(key), list):
-                    return {int(x) for x in meta[key]}
+                if isinstance(meta.get(key), list) and meta[key]:
+                    return {int(x) for x in meta[key]}, key
     return None
+
+
+def heldout_cases(args: argparse.Namespace, data: Interactions, held: set[int]) -> list[Case]:
+    """Cases built from the checkpoint's held-out playlists only (none of them trained on)."""
+    rows = [i for i, pid in enumerate(data.playlist_ids) if int(pid) in held]
+    if len(rows) < 2:
+        return []
+    sub = data.select_rows(rows)
+    if args.protocol == "link":
+        return link_split(sub, seed=args.seed).test
+    return challenge_split(sub, n_val=0, n_test=len(rows), seed=args.seed).test
 
 
 # -- evaluate --------------------------------------------------------------------------
@@ -179,13 +194,12 @@ def build_split(args: argparse.Namespace, data: Interactions) -> Split:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     data = library_interactions(args)
-    split = build_split(args, data)
     notes: list[str] = []
-    cases = split.test
     if args.baseline:
+        split = build_split(args, data)
         scorer = fit_named_baseline(args.baseline, split, split.train)
         model = args.baseline
-        by_cat = evaluate_by_category(scorer, cases)
+        by_cat = evaluate_by_category(scorer, split.test)
         means = by_cat.pop("all", None)
         if means is None:
             raise InputError("No test case has held-out tracks.", hint="Use a larger library.")
@@ -193,15 +207,24 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         service = load_service(args.checkpoint, args.device)
         model = getattr(service, "model_name", str(args.checkpoint))
         held = heldout_ids(service)
-        if held is None:
+        cases = heldout_cases(args, data, held[0]) if held else []
+        if held and cases:
             notes.append(
-                "The checkpoint's metadata does not say which playlists it held out: if it was "
-                "trained on this library it has seen these test playlists, and the numbers are "
-                "optimistic. Compare models on a split they were not trained on."
+                f"Scored on the {len(held[0])} playlists the checkpoint's metadata lists as "
+                f"held out ({held[1]}), none of which it was trained on."
             )
+            if held[1] == "val_playlist_ids":
+                notes.append(
+                    "Those playlists chose the training epoch (early stopping), so the numbers "
+                    "are slightly optimistic."
+                )
         else:
-            cases = [c for c in cases if c.playlist_id in held]
-            notes.append(f"Scored only the {len(cases)} test playlists the checkpoint held out.")
+            cases = build_split(args, data).test
+            notes.append(
+                "The checkpoint's metadata does not say which playlists of this library it held "
+                "out: if it was trained on this library it has seen these test playlists, and "
+                "the numbers are optimistic. Compare models on a split they were not trained on."
+            )
         rank = service_ranker(service)
         scored = [c for c in cases if len(c.targets)]
         if not scored:

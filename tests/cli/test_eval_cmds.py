@@ -183,6 +183,27 @@ def test_evaluate_and_challenge_with_a_trained_checkpoint(
     assert 0 < report["metrics"]["cases"] <= 50
     assert any("held out" in n for n in report["notes"])
 
+    # Without that metadata, the report warns that the numbers may be optimistic.
+    bare = tmp_path / "bare.ckpt"
+    checkpoint.save_trained(bare, result, data_fingerprint="test")
+    assert (
+        main(
+            [
+                "evaluate",
+                "--checkpoint",
+                str(bare),
+                "--library",
+                str(demo_library),
+                "--json",
+                "--n-test",
+                "20",
+            ]
+        )
+        == 0
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert any("optimistic" in n for n in report["notes"])
+
     challenge = tmp_path / "challenge_set.json"
     _challenge_set(challenge, demo_library)
     out = tmp_path / "submission.csv"
