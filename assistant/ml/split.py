@@ -194,8 +194,10 @@ def challenge_split(
 
     Held-out playlists are shared evenly among the categories; the categories needing the
     longest playlists pick first (from a seeded shuffle), so short samples still get some
-    100-seed cases. A category with too few long-enough playlists gets fewer cases. Within
-    each category, cases go to validation and test in proportion ``n_val : n_test``.
+    100-seed cases. What a category with too few long-enough playlists cannot take goes to
+    the other categories, so ``n_val + n_test`` playlists are held out whenever enough are
+    long enough for some category. Cases go to validation and test in proportion
+    ``n_val : n_test``, alternating within each category.
 
     Args:
         data: the full graph (the training graph keeps its rows minus the held-out ones).
@@ -220,16 +222,36 @@ def challenge_split(
     for name, _, _ in cats[: total % len(cats)]:
         quota[name] += 1
     taken = np.zeros(data.n_playlists, dtype=bool)
-    val: list[Case] = []
-    test: list[Case] = []
-    val_share = n_val / (n_val + n_test)
-    for name, n_seeds, random in sorted(cats, key=lambda c: -CATEGORY_MIN_LENGTH[c[0]]):
+    by_length = sorted(cats, key=lambda c: -CATEGORY_MIN_LENGTH[c[0]])
+    picks: dict[str, list[int]] = {}
+    for name, _, _ in by_length:
         eligible = order[(lengths[order] >= CATEGORY_MIN_LENGTH[name]) & ~taken[order]]
         picked = eligible[: quota[name]]
         taken[picked] = True
-        n_cat_val = round(len(picked) * val_share)
-        for j, row in enumerate(picked):
-            tracks = data.row(int(row))
+        picks[name] = [int(r) for r in picked]
+    # Quota a category could not fill (too few long playlists) goes, one playlist at a
+    # time, to the categories whose playlists are still available, shortest needs first.
+    missing = total - int(taken.sum())
+    while missing > 0:
+        progress = False
+        for name, _, _ in reversed(by_length):
+            eligible = order[(lengths[order] >= CATEGORY_MIN_LENGTH[name]) & ~taken[order]]
+            if missing > 0 and len(eligible):
+                taken[eligible[0]] = True
+                picks[name].append(int(eligible[0]))
+                missing -= 1
+                progress = True
+        if not progress:
+            break
+    val: list[Case] = []
+    test: list[Case] = []
+    # Case k (counting over every category) goes to validation when floor(k·share) steps
+    # up: exactly floor(total·share) validation cases, spread evenly over the categories.
+    val_share = n_val / (n_val + n_test)
+    k = 0
+    for name, n_seeds, random in by_length:
+        for row in picks[name]:
+            tracks = data.row(row)
             if random:
                 pos = np.sort(rng.choice(len(tracks), size=n_seeds, replace=False))
             else:
@@ -237,14 +259,16 @@ def challenge_split(
             mask = np.zeros(len(tracks), dtype=bool)
             mask[pos] = True
             case = Case(
-                int(row),
+                row,
                 int(data.playlist_ids[row]),
                 tracks[mask].copy(),
                 tracks[~mask].copy(),
                 name,
-                _name(data, int(row)),
+                _name(data, row),
             )
-            (val if j < n_cat_val else test).append(case)
+            to_val = int(np.floor((k + 1) * val_share)) > int(np.floor(k * val_share))
+            (val if to_val else test).append(case)
+            k += 1
     train = data.select_rows(np.flatnonzero(~taken))
     return Split(train, val, test)
 

@@ -128,3 +128,19 @@ def test_cases_from_challenge_set_encodes_known_seeds() -> None:
     assert cases[0].category == "title" and len(cases[0].seeds) == 0
     assert cases[1].seeds.tolist() == [0, 1, 2]
     assert all(len(c.targets) == 0 for c in cases)
+
+
+def test_challenge_split_fills_its_quota_from_categories_that_fit() -> None:
+    rng = np.random.default_rng(0)
+    lists = [
+        [
+            f"spotify:track:{t}"
+            for t in rng.choice(300, size=int(rng.integers(10, 20)), replace=False)
+        ]
+        for _ in range(80)
+    ]
+    data = Interactions.from_lists(lists, names=[f"p{i}" for i in range(80)])
+    split = challenge_split(data, n_val=10, n_test=10, seed=0)
+    assert len(split.val) == 10 and len(split.test) == 10
+    assert {c.category for c in split.val + split.test} <= {"title", "first-1", "first-5"}
+    assert split.train.n_playlists == 60
