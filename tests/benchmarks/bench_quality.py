@@ -248,7 +248,8 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, wall: float)
         f"Data: `{SAMPLE.name}` (1,000 real MPD playlists). Command: "
         f"`.venv/bin/python tests/benchmarks/bench_quality.py{' --quick' if args.quick else ''}"
         f"{f' --epochs {args.epochs}' if args.epochs_given else ''}` "
-        f"({wall / 60:.1f} min wall, CPU, {os.cpu_count()} cores). GNN epochs ≤ {args.epochs} "
+        f"({wall / 60:.1f} min wall, CPU, {os.cpu_count()} cores, load average "
+        f"{args.load_before:.1f} before / {os.getloadavg()[0]:.1f} after). GNN epochs ≤ {args.epochs} "
         "with early stopping on validation NDCG; baselines tuned on validation only.",
         "",
         f"## Challenge protocol ({N_VAL} validation / {N_TEST} test playlists held out whole)",
@@ -358,6 +359,7 @@ def main() -> int:
     if args.only:
         wanted = set(args.only.split(","))
         rows = [r for r in rows if r["label"] in wanted]
+    args.load_before = os.getloadavg()[0]
     start = time.perf_counter()
     results = []
     for spec in rows:
