@@ -201,16 +201,25 @@ def train_job(
     *,
     report: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    in_process: bool = False,
 ) -> Any:
-    from assistant.jobs.training import train_on_library
-    from assistant.ml.train import TrainConfig
+    """Trains on the library (``train_on_library``) in a child process.
 
-    if isinstance(config, dict):
-        config = TrainConfig(**config)
-    return train_on_library(
+    The pool thread only relays progress and cancel: training in a thread held the GIL
+    long enough to stall the window (see :mod:`assistant.ui.process_job`).
+    ``in_process=True`` runs it in the calling thread (the CLI's way; debugging).
+    """
+    from assistant.ui.process_job import run_in_process, train_in_child
+
+    fields = config if isinstance(config, dict) else vars(config)
+    out = Path(out_path) if out_path else None
+    if in_process:
+        return train_in_child(Path(library_path), dict(fields), out, report=report, cancel=cancel)
+    return run_in_process(
+        "assistant.ui.process_job:train_in_child",
         Path(library_path),
-        config,
-        out_path=Path(out_path) if out_path else None,
+        dict(fields),
+        out,
         report=report,
         cancel=cancel,
     )

@@ -67,6 +67,7 @@ class TrainDialog(QDialog):
         self.history: list[dict[str, float]] = []
         self.outcome: Any = None
         self.cancelled = False
+        self._metric_title = ""
 
         self.model = QComboBox()
         self.model.setAccessibleName("Model")
@@ -100,10 +101,10 @@ class TrainDialog(QDialog):
         self.status = QLabel(
             "Trains on every playlist of the library; the result becomes the active model."
         )
-        self.status.setWordWrap(True)
+        self.status.setWordWrap(False)
         self.status.setAccessibleName("Training status")
 
-        pg.setConfigOptions(antialias=True)
+        pg.setConfigOptions(antialias=False)
         palette = self.palette()
         background = palette.color(QPalette.ColorRole.Base)
         foreground = palette.color(QPalette.ColorRole.Text)
@@ -246,7 +247,9 @@ class TrainDialog(QDialog):
         if key:
             pts = [(p["epoch"], p[key]) for p in self.history if key in p]
             self.metric_curve.setData([x for x, _ in pts], [y for _, y in pts])
-            self.metric_plot.setTitle(f"Validation {key}")
+            if key != self._metric_title:  # a new title re-lays the plot out: only once
+                self._metric_title = key
+                self.metric_plot.setTitle(f"Validation {key}")
 
     def _finished(self, outcome: Any) -> None:
         self.outcome = outcome
