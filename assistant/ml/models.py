@@ -36,7 +36,7 @@ from torch_geometric.nn import GATConv
 from torch_geometric.utils import scatter
 
 from assistant.errors import InputError
-from assistant.ml.propagation import ConvStack, propagate, spmm
+from assistant.ml.propagation import ConvStack, propagate
 
 ARCHITECTURES = ("lightgcn", "gat", "gat-mlp", "gcn", "sage")
 TAU_MIN, TAU_MAX, TAU_INIT = 1.0, 30.0, 10.0
@@ -106,6 +106,9 @@ class PlaylistRecommender(nn.Module):
                 nn.Sequential(nn.Linear(d, d), nn.ReLU(), nn.Linear(d, d))
                 for _ in range(spec.layers)
             )
+            for mlp in self.mlps:  # refinements start as the identity (stable start)
+                nn.init.zeros_(mlp[2].weight)
+                nn.init.zeros_(mlp[2].bias)
             self.alpha_logits = nn.Parameter(
                 torch.zeros(spec.layers + 1), requires_grad=spec.learnable_alpha
             )
@@ -143,10 +146,11 @@ class PlaylistRecommender(nn.Module):
         if self.spec.name in ("gcn", "sage"):
             outs = self.convs(x, self.graph)
         elif self.spec.name == "gat-mlp":
-            outs = [x]
-            for mlp in self.mlps:
-                y = spmm(self.graph, outs[-1])
-                outs.append(y + mlp(y))  # residual refinement of each layer
+            # Propagation stays linear (LightGCN); each layer's output gets a residual
+            # MLP refinement before the layer combination. Refining inside the recursion
+            # (feeding MLP outputs to the next layer) overfit badly on the MPD sample.
+            outs = propagate(self.graph, x, self.spec.layers)
+            outs = [outs[0]] + [y + mlp(y) for y, mlp in zip(outs[1:], self.mlps, strict=True)]
         else:
             outs = propagate(self.graph, x, self.spec.layers)
         w = self.layer_weights().to(x.device)
