@@ -25,7 +25,7 @@ PROJECT_DIR = PACKAGE_DIR.parent
 RESOURCES_DIR = PROJECT_DIR / "resources"
 DEMO_DIR = RESOURCES_DIR / "demo"
 MODELS_DIR = PROJECT_DIR / "models"
-BUNDLED_CHECKPOINT = MODELS_DIR / "demo-gat-mlp.ckpt"
+BUNDLED_CHECKPOINT = MODELS_DIR / "demo.ckpt"
 
 
 def data_dir() -> Path:
