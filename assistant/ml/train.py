@@ -35,6 +35,8 @@ from assistant.ml.sampling import (
 )
 from assistant.progress import CancelToken, ProgressCallback, Reporter
 
+MLP_LR_SCALE = 0.1
+
 Validator = Callable[[Any], dict[str, float]]
 
 
@@ -230,8 +232,12 @@ def train(
         )
     model = build_model(data, config, device)
     popularity = popularity_scores(data)
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    # The shared MLP refinements see every node each step; at the embeddings' learning
+    # rate they overfit within a few epochs (gat-mlp on the MPD sample), so they learn slower.
+    mlp = [p for n, p in model.named_parameters() if n.startswith("mlps.") and p.requires_grad]
+    rest = [p for n, p in model.named_parameters() if not n.startswith("mlps.") and p.requires_grad]
+    groups = [{"params": rest}] + ([{"params": mlp, "lr": config.lr * MLP_LR_SCALE}] if mlp else [])
+    opt = torch.optim.Adam(groups, lr=config.lr, weight_decay=config.weight_decay)
     reporter = Reporter(report, "train", total=config.epochs, unit="epochs", interval=0.5)
     steps = math.ceil(len(rows) / config.batch_size)
     history: list[dict[str, float]] = []
