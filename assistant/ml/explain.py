@@ -26,7 +26,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from assistant.ml.models import MAX_POSITION
+from assistant.ml.spec import MAX_POSITION
 
 NEGATIVE_SLOPE = 0.2  # GATConv's default LeakyReLU slope
 

@@ -27,60 +27,21 @@ and the key is scaled by a learnable temperature τ clamped to ``[TAU_MIN, TAU_M
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch_geometric.nn import GATConv
 from torch_geometric.utils import scatter
 
-from assistant.errors import InputError
 from assistant.ml.propagation import ConvStack, propagate
-
-ARCHITECTURES = ("lightgcn", "gat", "gat-mlp", "gcn", "sage")
-TAU_MIN, TAU_MAX, TAU_INIT = 1.0, 30.0, 10.0
-MAX_POSITION = 256  # positions beyond this share the last positional embedding
-
-
-@dataclass
-class ModelSpec:
-    """Everything needed to rebuild a model's shape.
-
-    Attributes:
-        name: one of :data:`ARCHITECTURES`.
-        n_playlists: training-graph playlist nodes (propagation only).
-        n_tracks: the track vocabulary size.
-        dim: embedding size.
-        layers: propagation layers.
-        heads: attention heads of the readout (GAT models).
-        cosine: bound scores with normalised messages/keys and a clamped temperature.
-        learnable_alpha: learn the layer-combination weights (gat-mlp).
-        positional: add a learned embedding of a seed's position in its playlist.
-    """
-
-    name: str
-    n_playlists: int
-    n_tracks: int
-    dim: int = 64
-    layers: int = 2
-    heads: int = 4
-    cosine: bool = True
-    learnable_alpha: bool = True
-    positional: bool = False
-
-    def __post_init__(self) -> None:
-        if self.name not in ARCHITECTURES:
-            raise InputError(
-                f"Unknown model {self.name!r}.", hint=f"Choose one of {', '.join(ARCHITECTURES)}."
-            )
-
-    @property
-    def attention(self) -> bool:
-        return self.name != "lightgcn"
-
-    def to_dict(self) -> dict:
-        return asdict(self)
+from assistant.ml.spec import (  # noqa: F401  (re-exported: the public model API)
+    ARCHITECTURES,
+    MAX_POSITION,
+    TAU_INIT,
+    TAU_MAX,
+    TAU_MIN,
+    ModelSpec,
+)
 
 
 class PlaylistRecommender(nn.Module):

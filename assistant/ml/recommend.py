@@ -20,7 +20,7 @@ from assistant.domain import Reason, Recommendation
 from assistant.ml import checkpoint as ckpt
 from assistant.ml.device import resolve_device
 from assistant.ml.explain import InferenceModel
-from assistant.ml.models import ModelSpec
+from assistant.ml.spec import ModelSpec
 
 
 @dataclass
