@@ -21,13 +21,16 @@ from dataclasses import dataclass, field
 from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import orjson
 
 from assistant.domain import Playlist
 from assistant.errors import ImportFormatError, InputError
-from assistant.store.library import TrackRow
+
+if TYPE_CHECKING:  # at run time only the type alias would need it, and it pulls in
+    # sqlite-utils (and numpy): ~0.17 s of start-up for the parse worker process.
+    from assistant.store.library import TrackRow
 
 SLICE_GLOB = "mpd.slice.*.json"
 TRACK_FIELDS = (

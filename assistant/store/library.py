@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,9 @@ TRACK_COLUMNS = (
     "duration_ms",
 )
 TrackRow = tuple[str, str, str, str, str, str, int]
+# Page size of new library files (see Library.__init__).
+PAGE_SIZE = 16384
+_FIRST = itemgetter(0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +117,11 @@ class Library:
             conn = sqlite3.connect(target, isolation_level=None, timeout=30.0)
             conn.execute("PRAGMA foreign_keys = ON")
             if target != ":memory:":
+                # Only takes effect on a new, empty file. 16 KiB pages (SQLite's default is
+                # 4 KiB) quarter the number of WAL frames a bulk import writes and then
+                # checkpoints (an MPD slice commits ~0.03 s faster); existing libraries keep
+                # theirs, which is equally correct.
+                conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
                 conn.execute("PRAGMA journal_mode = WAL")
                 # NORMAL is durable across application crashes in WAL mode; only a power
                 # loss can drop the last commits, never corrupt the file.
@@ -178,15 +187,19 @@ class Library:
         """
         if self.has_import(sha256):
             return ImportResult(path, 0, 0, skipped=True)
+        rows = tracks if isinstance(tracks, list) else list(tracks)
+        given = set(map(_FIRST, rows))
         entries = 0
-        with self.atomic():
+        with self._references_checked_here(), self.atomic():
             cur = self.conn.execute(
                 "INSERT INTO imports (kind, path, sha256, imported_at) VALUES (?, ?, ?, ?)",
                 (kind, path, sha256, time.time()),
             )
             import_id = cur.lastrowid
-            self._write_tracks(tracks, overwrite=overwrite_tracks)
+            self._write_tracks(rows, overwrite=overwrite_tracks)
             for playlist in playlists:
+                if not given.issuperset(playlist.track_uris):
+                    self._check_known([u for u in playlist.track_uris if u not in given])
                 self._write_playlist(playlist, import_id=import_id)
                 entries += len(playlist.track_uris)
             self.conn.execute(
@@ -194,6 +207,27 @@ class Library:
                 (len(playlists), entries, import_id),
             )
         return ImportResult(path, len(playlists), entries)
+
+    @contextmanager
+    def _references_checked_here(self) -> Iterator[None]:
+        """Turns SQLite's foreign-key enforcement off for one bulk-import transaction.
+
+        SQLite checks each playlist_tracks row against the tracks and playlists indexes
+        (~1 µs a row: ~25% of the time spent writing an MPD slice, more as the library
+        grows). ``import_playlists`` checks the same thing itself, cheaply, before writing
+        a playlist: every track URI is among the rows it inserts in that transaction or
+        already in the library, and the playlist id is the one it just inserted or looked
+        up. The pragma cannot change inside a transaction, so nested in one (a savepoint)
+        the enforcement simply stays on.
+        """
+        if self.conn.in_transaction:
+            yield
+            return
+        self.conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            yield
+        finally:
+            self.conn.execute("PRAGMA foreign_keys = ON")
 
     def _write_tracks(self, rows: Iterable[TrackRow], *, overwrite: bool) -> None:
         if overwrite:

@@ -76,7 +76,7 @@ def test_reimport_of_changed_playlist_replaces_in_place(lib: Library) -> None:
 
 def test_failed_import_leaves_library_as_it_was(lib: Library) -> None:
     before = lib.stats()
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(InputError, match=r"not in the library, e\.g\. unknown"):
         lib.import_playlists(
             kind="mpd",
             path="bad.json",
@@ -86,6 +86,36 @@ def test_failed_import_leaves_library_as_it_was(lib: Library) -> None:
         )
     assert lib.stats() == before
     assert not lib.has_import("h3")
+
+
+def test_import_checks_references_itself_and_restores_enforcement(lib: Library) -> None:
+    # Foreign keys are off while an import writes (it checks them itself), on afterwards.
+    lib.import_playlists(
+        kind="mpd",
+        path="s3.json",
+        sha256="h4",
+        playlists=[Playlist("Mixed", ["t9", "t1", "t9"], source="mpd", source_ref="3")],
+        tracks=[_track("t9")],
+    )
+    assert lib.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert lib.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    with pytest.raises(sqlite3.IntegrityError):
+        lib.conn.execute("INSERT INTO playlist_tracks VALUES (1, 99, 'nope')")
+    # Inside an outer transaction the pragma cannot change; SQLite keeps enforcing too.
+    with lib.atomic(), pytest.raises(InputError):
+        lib.import_playlists(
+            kind="mpd",
+            path="s4.json",
+            sha256="h5",
+            playlists=[Playlist("Bad", ["zz"], source="mpd", source_ref="4")],
+            tracks=[],
+        )
+    assert lib.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert lib.find_playlist("mpd:3").track_uris == ["t9", "t1", "t9"]
+
+
+def test_new_library_uses_16k_pages(lib: Library) -> None:
+    assert lib.conn.execute("PRAGMA page_size").fetchone()[0] == 16384
 
 
 def test_search_and_find(lib: Library) -> None:
