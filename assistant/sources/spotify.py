@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import re
+import secrets
 import time
 import webbrowser
 from collections.abc import Callable, Iterator, Sequence
@@ -365,14 +366,8 @@ class SpotipyGateway(RetryingCalls):
                 except SpotifyNotFound:
                     link = None
             if not link or link.mode != "create":
-                created = self._call(
-                    self.sp.current_user_playlist_create,
-                    name or local.name,
-                    public=public,
-                    description="Extended with Playlist Assistant",
-                    idempotent=False,
-                )
-                link = _link(playlist_id, created["id"], "create", base=0)
+                created_id = self._create(name or local.name, public=public, cancel=cancel)
+                link = _link(playlist_id, created_id, "create", base=0)
                 library.set_spotify_link(link)
                 remote = []  # a new playlist is empty: no need to read it
         target = link.spotify_playlist_id
@@ -426,6 +421,36 @@ class SpotipyGateway(RetryingCalls):
             resumed,
             sum(not u.startswith("spotify:track:") for u in local.track_uris),
         )
+
+    def _create(self, name: str, *, public: bool, cancel: CancelToken | None) -> str:
+        """Creates a playlist once, even when the answer to the create is lost.
+
+        ``POST /me/playlists`` is not idempotent: when the connection drops after Spotify
+        created the playlist, a blind retry would leave an empty duplicate. The
+        description carries a one-off tag, so after a failure we look for a playlist
+        with that tag among the person's playlists and adopt it before creating again.
+        """
+        tag = f"[pa:{secrets.token_hex(4)}]"
+        description = f"Extended with Playlist Assistant {tag}"
+        for attempt in range(self.max_retries + 1):
+            try:
+                created = self._call(
+                    self.sp.current_user_playlist_create,
+                    name,
+                    public=public,
+                    description=description,
+                    idempotent=False,
+                    cancel=cancel,
+                )
+                return str(created["id"])
+            except SpotifyUnavailable:
+                found = [p for p in self.playlists(cancel=cancel) if tag in p.description]
+                if found:
+                    return found[0].id
+                if attempt == self.max_retries:
+                    raise
+                self._sleep(self.backoff * 2**attempt, cancel)
+        raise AssertionError("unreachable")
 
     def _add(self, spotify_id: str, uris: list[str]) -> dict:
         # spotipy's playlist_add_items posts a bare JSON list; the API documents

@@ -108,6 +108,20 @@ def test_answer_lost_after_the_add_landed_gives_no_duplicates(
     assert fake.uris(result.spotify_playlist_id) == [track_uri(i) for i in range(250)]
 
 
+@pytest.mark.parametrize("landed", [True, False], ids=["created-answer-lost", "dropped-before"])
+def test_a_lost_create_never_leaves_a_duplicate_playlist(
+    fake: FakeSpotify, gateway: SpotipyGateway, library: Library, landed: bool
+) -> None:
+    pid = local_playlist(library, n=30)
+    before = set(fake.playlists)
+    fake.fail("POST", "^/v1/me/playlists$", drop=True, apply_first=landed)
+    result = gateway.export_playlist(library, pid)
+    new = set(fake.playlists) - before
+    assert new == {result.spotify_playlist_id}  # exactly one playlist, whatever was lost
+    assert fake.uris(result.spotify_playlist_id) == [track_uri(i) for i in range(30)]
+    assert fake.count("POST", "^/v1/me/playlists$") == (1 if landed else 2)
+
+
 def test_slow_answer_times_out_and_is_retried(
     fake: FakeSpotify, settings, gateway: SpotipyGateway
 ) -> None:
