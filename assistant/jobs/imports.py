@@ -2,20 +2,17 @@
 
 ``import_mpd`` walks slice files one at a time: read the bytes, hash them (a file whose
 hash was imported before is skipped without parsing), validate, then write the file in
-one transaction. A broken file is recorded in the summary and the next file goes on; a
-cancel (between files, or inside one while it is being written) raises
-:class:`~assistant.errors.Cancelled` after rolling back the file in progress, so the
-library holds exactly the files that finished.
+one transaction. Files after the first are read and validated in a helper process while
+the previous one is written (:class:`~assistant.sources.mpd.SliceReader`). A broken file
+is recorded in the summary and the next file goes on; a cancel (between files, or inside
+one while it is being written) raises :class:`~assistant.errors.Cancelled` after rolling
+back the file in progress, so the library holds exactly the files that finished.
 """
 
 from __future__ import annotations
 
-import gc
-import sys
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +21,7 @@ from assistant.domain import Playlist, Track
 from assistant.errors import AssistantError, InputError
 from assistant.progress import CancelToken, ProgressCallback, Reporter
 from assistant.sources import files as playlist_files
-from assistant.sources.mpd import MpdSlice, iter_slice_paths, parse_slice, read_bytes, sha256_of
+from assistant.sources.mpd import SliceReader, iter_slice_paths
 from assistant.store.library import ImportResult, Library
 
 EXPORT_FORMATS = ("csv", "m3u")
@@ -63,31 +60,6 @@ class ImportSummary:
         return not self.errors
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Parsing a slice allocates ~1M containers that all live on; the cyclic GC would
-    walk them again and again for nothing (it costs ~20% of the parse time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@contextmanager
-def _fine_gil_switching() -> Iterator[None]:
-    """While the helper thread parses, the writer wants the GIL back after every SQLite
-    step; the default 5 ms switch interval makes it wait that long each time."""
-    previous = sys.getswitchinterval()
-    sys.setswitchinterval(min(previous, 0.0005))
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(previous)
-
-
 class _Watched(list):
     """The playlists of one file, as handed to ``Library.import_playlists``.
 
@@ -120,33 +92,19 @@ class _Watched(list):
             done += len(playlist.track_uris)
 
 
-@dataclass(slots=True)
-class _Prepared:
-    sha256: str
-    parsed: MpdSlice | None  # None: this content was imported before
-
-
-def _prepare(path: Path, known: frozenset[str]) -> _Prepared:
-    """Reads, hashes and (unless already imported) validates one file; runs off-thread."""
-    data = read_bytes(path)
-    sha = sha256_of(data)
-    if sha in known:
-        return _Prepared(sha, None)
-    with _gc_paused():
-        return _Prepared(sha, parse_slice(data, str(path), sha256=sha))
-
-
 def import_mpd(
     library: Library,
     paths: Iterable[str | Path],
     *,
     report: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    helper: bool = True,
 ) -> ImportSummary:
     """Imports MPD slice files and folders of them, one transaction per file.
 
-    While file N is written (SQLite works outside the GIL), one helper thread reads and
-    validates file N+1, so at most two files are in memory whatever the folder holds.
+    While file N is written, a helper process reads and validates file N+1, so the two
+    cores work at once and at most two files are in memory whatever the folder holds.
+    ``helper=False`` parses every file in this process.
 
     Progress: stage "import", unit "entries"; the total is estimated from the bytes of
     the files once the first one is parsed (exact for a single file).
@@ -164,56 +122,44 @@ def import_mpd(
     summary = ImportSummary()
     done = 0
     parsed_bytes = parsed_entries = 0
-    with (
-        _fine_gil_switching(),
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix="mpd-parse") as pool,
-    ):
-        pending: Future[_Prepared] | None = (
-            pool.submit(_prepare, files[0], known) if files else None
-        )
-        try:
-            for number, (path, size) in enumerate(zip(files, sizes, strict=True), start=1):
-                if cancel is not None:
-                    cancel.raise_if_cancelled()
-                message = f"{path.name} ({number}/{len(files)} files)"
-                reporter.update(done, message=message, force=True)
-                assert pending is not None
-                current = pending
-                pending = (
-                    pool.submit(_prepare, files[number], known) if number < len(files) else None
+    with SliceReader(files, known, helper=helper) as reader:
+        reads = iter(reader)
+        for number, size in enumerate(sizes, start=1):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            path = files[number - 1]
+            message = f"{path.name} ({number}/{len(files)} files)"
+            reporter.update(done, message=message, force=True)
+            read = next(reads)
+            if read.error is not None:
+                summary.errors.append(read.error)
+                continue
+            parsed = read.parsed
+            del read
+            if parsed is None:
+                summary.results.append(ImportResult(str(path), 0, 0, skipped=True))
+                continue
+            entries = parsed.entries
+            parsed_bytes += size
+            parsed_entries += entries
+            # Entries per byte of the files parsed so far, applied to the rest.
+            rest = total_bytes - sum(sizes[:number])
+            reporter.total = done + entries + int(rest * parsed_entries / max(1, parsed_bytes))
+            try:
+                result = library.import_playlists(
+                    kind="mpd",
+                    path=str(path.resolve()),
+                    sha256=parsed.sha256,
+                    playlists=_Watched(parsed.playlists, reporter, cancel, done, message),
+                    tracks=parsed.tracks,
                 )
-                try:
-                    prepared = current.result()
-                    del current
-                    if prepared.parsed is None:
-                        summary.results.append(ImportResult(str(path), 0, 0, skipped=True))
-                        continue
-                    parsed = prepared.parsed
-                    del prepared
-                    entries = parsed.entries
-                    parsed_bytes += size
-                    parsed_entries += entries
-                    # Entries per byte of the files parsed so far, applied to the rest.
-                    rest = total_bytes - sum(sizes[:number])
-                    reporter.total = (
-                        done + entries + int(rest * parsed_entries / max(1, parsed_bytes))
-                    )
-                    result = library.import_playlists(
-                        kind="mpd",
-                        path=str(path.resolve()),
-                        sha256=parsed.sha256,
-                        playlists=_Watched(parsed.playlists, reporter, cancel, done, message),
-                        tracks=parsed.tracks,
-                    )
-                    del parsed
-                except InputError as exc:  # ImportFormatError included: this file only
-                    summary.errors.append(exc)
-                    continue
-                summary.results.append(result)
-                done += result.entries
-        finally:
-            if pending is not None:
-                pending.cancel()
+            except InputError as exc:  # this file only (nothing of it was written)
+                summary.errors.append(exc)
+                continue
+            finally:
+                del parsed
+            summary.results.append(result)
+            done += result.entries
     reporter.total = done
     reporter.finish(done, message=f"{len(files)} files")
     summary.seconds = time.perf_counter() - reporter.start

@@ -66,6 +66,30 @@ def test_folder_with_one_broken_file(tmp_path: Path, library: Library) -> None:
     assert len(library.imports()) == 2
 
 
+def test_helper_process_or_not_same_library(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    for first in (0, 10, 20, 30):
+        write_slice(data, first, 4)
+    broken = slice_doc(20, 4)
+    broken["playlists"][1]["pid"] = "21"
+    write(data / "mpd.slice.20-23.json", broken)
+    write(data / "mpd.slice.99-99.json", slice_doc(0, 4))  # same pids as the first file
+    outcomes = []
+    for helper in (True, False):
+        with Library(tmp_path / f"{helper}.sqlite") as lib:
+            summary = import_mpd(lib, [data], helper=helper)
+            outcomes.append(
+                (
+                    [str(e) for e in summary.errors],
+                    [(Path(r.path).name, r.playlists, r.entries) for r in summary.results],
+                    lib.stats(),
+                    list(lib.conn.execute("SELECT * FROM playlist_tracks ORDER BY 1, 2")),
+                )
+            )
+    assert outcomes[0] == outcomes[1]
+    assert "mpd.slice.20-23.json, playlist #1, field 'pid'" in outcomes[0][0][0]
+
+
 def test_reimport_is_a_noop(tmp_path: Path, library: Library) -> None:
     path = write_slice(tmp_path, 0, 3)
     first = import_mpd(library, [path])
@@ -169,12 +193,13 @@ def test_sigkill_mid_write_leaves_library_as_it_was(tmp_path: Path) -> None:
         text=True,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
-    try:
-        assert child.stdout is not None
-        assert child.stdout.readline().strip() == "writing"
-        os.kill(child.pid, signal.SIGKILL)
-    finally:
-        child.wait(timeout=30)
+    assert child.stdout is not None
+    with child.stdout:
+        try:
+            assert child.stdout.readline().strip() == "writing"
+            os.kill(child.pid, signal.SIGKILL)
+        finally:
+            child.wait(timeout=30)
     assert child.returncode == -signal.SIGKILL
     with Library(db) as lib:
         assert snapshot(lib) == before

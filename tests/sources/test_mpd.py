@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from assistant.errors import ImportFormatError, InputError
-from assistant.sources.mpd import iter_slice_paths, read_challenge_set, read_slice
+from assistant.sources.mpd import (
+    SliceReader,
+    iter_slice_paths,
+    read_challenge_set,
+    read_for_import,
+    read_slice,
+    sha256_of,
+)
 from assistant.store.library import TRACK_COLUMNS
 from tests.sources.factory import playlist, slice_doc, write, write_slice
 
@@ -307,3 +319,104 @@ def test_utf8_byte_order_mark_is_tolerated(tmp_path: Path) -> None:
     path = tmp_path / "bom.json"
     path.write_bytes(b"\xef\xbb\xbf" + json.dumps(slice_doc(0, 1)).encode())
     assert len(read_slice(path).playlists) == 1
+
+
+# -- SliceReader: later files parsed in a helper process --------------------------------
+
+
+def _slices(folder: Path, count: int) -> list[Path]:
+    return [write_slice(folder, 10 * i, 3) for i in range(count)]
+
+
+def test_reader_helper_gives_what_parsing_here_gives(tmp_path: Path) -> None:
+    files = _slices(tmp_path, 3)
+    broken = slice_doc(40, 3)
+    broken["playlists"][2]["tracks"][1]["track_uri"] = 17
+    files.append(write(tmp_path / "mpd.slice.40-42.json", broken))
+    known = {sha256_of(files[1].read_bytes())}
+    with SliceReader(files, known) as reader:
+        assert reader.helper_running
+        via_helper = list(reader)
+    here = [read_for_import(f, known) for f in files]
+    assert [r.path for r in via_helper] == files
+    assert [r.sha256 for r in via_helper] == [r.sha256 for r in here]
+    assert via_helper[0].parsed == here[0].parsed and via_helper[2].parsed == here[2].parsed
+    assert via_helper[1].parsed is None  # known: hashed, not parsed
+    # The error of a file parsed in the helper is the same, down to the message and fields.
+    err, expected = via_helper[3].error, here[3].error
+    assert isinstance(err, ImportFormatError) and via_helper[3].parsed is None
+    assert str(err) == str(expected)
+    assert (err.path, err.index, err.pid, err.field) == (str(files[3]), 2, 42, "track_uri")
+
+
+def test_reader_parses_here_when_the_helper_dies(tmp_path: Path) -> None:
+    files = _slices(tmp_path, 4)
+    with SliceReader(files, ()) as reader:
+        reads = iter(reader)
+        first = next(reads)
+        assert reader._proc is not None
+        reader._proc.kill()
+        rest = list(reads)
+        assert not reader.helper_running
+    assert [len(r.parsed.playlists) for r in [first, *rest]] == [3, 3, 3, 3]
+    assert all(r.error is None for r in rest)
+
+
+def test_reader_without_a_helper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    files = _slices(tmp_path, 2)
+    with SliceReader(files[:1], ()) as reader:  # one file: nothing to overlap with
+        assert not reader.helper_running
+        assert len(list(reader)) == 1
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # a bundled app: no `python -c`
+    with SliceReader(files, ()) as reader:
+        assert not reader.helper_running
+        assert [len(r.parsed.playlists) for r in reader] == [3, 3]
+
+
+def test_reader_stops_its_helper_on_exit(tmp_path: Path) -> None:
+    files = _slices(tmp_path, 3)
+    with SliceReader(files, ()) as reader:
+        proc = reader._proc
+        next(iter(reader))  # then stop early, as a cancel does
+    assert proc is not None and proc.returncode is not None
+
+
+HELPER_OWNER = """
+import sys, time
+from assistant.sources.mpd import SliceReader
+reader = SliceReader(sys.argv[1:], ())
+print(reader._proc.pid, flush=True)
+time.sleep(120)
+"""
+
+
+def _gone(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True
+    return "State:\tZ" in status  # exited, waiting to be reaped by its new parent
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
+def test_helper_exits_when_its_reader_is_killed(tmp_path: Path) -> None:
+    # Big enough that a parsed file does not fit in the pipe: the helper is blocked
+    # writing when its reader dies, and must notice.
+    files = [write_slice(tmp_path, 1000 * i, 400) for i in range(3)]
+    root = Path(__file__).resolve().parents[2]
+    owner = subprocess.Popen(
+        [sys.executable, "-c", HELPER_OWNER, *map(str, files)],
+        cwd=root,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root)},
+    )
+    assert owner.stdout is not None
+    with owner.stdout:
+        helper_pid = int(owner.stdout.readline())
+        os.kill(owner.pid, signal.SIGKILL)
+        owner.wait(timeout=30)
+    deadline = time.monotonic() + 30
+    while not _gone(helper_pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _gone(helper_pid)
