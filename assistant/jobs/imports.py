@@ -21,13 +21,15 @@ from assistant.domain import Playlist, Track
 from assistant.errors import AssistantError, InputError
 from assistant.progress import CancelToken, ProgressCallback, Reporter
 from assistant.sources import files as playlist_files
-from assistant.sources.mpd import SliceReader, iter_slice_paths
+from assistant.sources.mpd import SliceReader, gc_paused, iter_slice_paths
 from assistant.store.library import ImportResult, Library
 
 EXPORT_FORMATS = ("csv", "m3u")
 # SQLite page cache while importing: big enough for the hot index pages of a large
 # library, small next to the ~150 MB a slice takes while it is parsed.
 IMPORT_CACHE_MIB = 64
+# WAL size at which an import checkpoints (see Library.bulk_writes): a few files' worth.
+IMPORT_CHECKPOINT_MIB = 64
 
 
 @dataclass(slots=True)
@@ -117,12 +119,14 @@ def import_mpd(
     sizes = [_size(f) for f in files]
     total_bytes = sum(sizes) or 1
     known = frozenset(row["sha256"] for row in library.imports())
-    library.set_cache_size(IMPORT_CACHE_MIB)
     reporter = Reporter(report, "import", unit="entries")
     summary = ImportSummary()
     done = 0
     parsed_bytes = parsed_entries = 0
-    with SliceReader(files, known, helper=helper) as reader:
+    with (
+        library.bulk_writes(cache_mib=IMPORT_CACHE_MIB, checkpoint_mib=IMPORT_CHECKPOINT_MIB),
+        SliceReader(files, known, helper=helper) as reader,
+    ):
         reads = iter(reader)
         for number, size in enumerate(sizes, start=1):
             if cancel is not None:
@@ -130,34 +134,38 @@ def import_mpd(
             path = files[number - 1]
             message = f"{path.name} ({number}/{len(files)} files)"
             reporter.update(done, message=message, force=True)
-            read = next(reads)
-            if read.error is not None:
-                summary.errors.append(read.error)
-                continue
-            parsed = read.parsed
-            del read
-            if parsed is None:
-                summary.results.append(ImportResult(str(path), 0, 0, skipped=True))
-                continue
-            entries = parsed.entries
-            parsed_bytes += size
-            parsed_entries += entries
-            # Entries per byte of the files parsed so far, applied to the rest.
-            rest = total_bytes - sum(sizes[:number])
-            reporter.total = done + entries + int(rest * parsed_entries / max(1, parsed_bytes))
-            try:
-                result = library.import_playlists(
-                    kind="mpd",
-                    path=str(path.resolve()),
-                    sha256=parsed.sha256,
-                    playlists=_Watched(parsed.playlists, reporter, cancel, done, message),
-                    tracks=parsed.tracks,
-                )
-            except InputError as exc:  # this file only (nothing of it was written)
-                summary.errors.append(exc)
-                continue
-            finally:
-                del parsed
+            # No cyclic GC while a file is received and written: its ~300k objects are
+            # acyclic and freed by reference counting before the collector is back on,
+            # which saves ~40 ms of scanning them per file.
+            with gc_paused():
+                read = next(reads)
+                if read.error is not None:
+                    summary.errors.append(read.error)
+                    continue
+                parsed = read.parsed
+                del read
+                if parsed is None:
+                    summary.results.append(ImportResult(str(path), 0, 0, skipped=True))
+                    continue
+                entries = parsed.entries
+                parsed_bytes += size
+                parsed_entries += entries
+                # Entries per byte of the files parsed so far, applied to the rest.
+                rest = total_bytes - sum(sizes[:number])
+                reporter.total = done + entries + int(rest * parsed_entries / max(1, parsed_bytes))
+                try:
+                    result = library.import_playlists(
+                        kind="mpd",
+                        path=str(path.resolve()),
+                        sha256=parsed.sha256,
+                        playlists=_Watched(parsed.playlists, reporter, cancel, done, message),
+                        tracks=parsed.tracks,
+                    )
+                except InputError as exc:  # this file only (nothing of it was written)
+                    summary.errors.append(exc)
+                    continue
+                finally:
+                    del parsed
             summary.results.append(result)
             done += result.entries
     reporter.total = done

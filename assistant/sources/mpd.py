@@ -476,6 +476,7 @@ class SliceReader:
         for number, path in enumerate(self.files):
             item = self._receive(path) if number > 0 and self._proc is not None else None
             yield item if item is not None else read_for_import(path, self.known)
+            del item  # the caller decides when the file's objects go
 
     def close(self) -> None:
         """Stops the helper (if it still runs) and reaps it."""

@@ -114,6 +114,17 @@ def test_import_checks_references_itself_and_restores_enforcement(lib: Library) 
     assert lib.find_playlist("mpd:3").track_uris == ["t9", "t1", "t9"]
 
 
+def test_bulk_writes_settings_are_restored(lib: Library) -> None:
+    pragma = lambda name: lib.conn.execute(f"PRAGMA {name}").fetchone()[0]  # noqa: E731
+    before = (pragma("cache_size"), pragma("wal_autocheckpoint"))
+    with lib.bulk_writes(cache_mib=32, checkpoint_mib=8):
+        assert pragma("cache_size") == -32 * 1024
+        assert pragma("wal_autocheckpoint") == 8 * 1024 * 1024 // 16384
+        lib.create_local_playlist("During", ["t1"])
+    assert (pragma("cache_size"), pragma("wal_autocheckpoint")) == before
+    assert lib.find_playlist("During").track_uris == ["t1"]
+
+
 def test_new_library_uses_16k_pages(lib: Library) -> None:
     assert lib.conn.execute("PRAGMA page_size").fetchone()[0] == 16384
 
