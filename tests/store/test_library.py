@@ -125,6 +125,31 @@ def test_bulk_writes_settings_are_restored(lib: Library) -> None:
     assert lib.find_playlist("During").track_uris == ["t1"]
 
 
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_many_track_rows_batched_in_order(lib: Library, overwrite: bool) -> None:
+    # 123 rows: two full statements of 50 and 23 single ones; "t1" is both first and
+    # last (a duplicate within the file) and already known (as "Song t1").
+    rows = [_track("t1", "first")] + [_track(f"b{i}") for i in range(121)]
+    rows.append(_track("t1", "last"))
+    lib.import_playlists(
+        kind="spotify",
+        path="big",
+        sha256="h6",
+        playlists=[Playlist("Big", [r[0] for r in rows], source="spotify", source_ref="big")],
+        tracks=rows,
+        overwrite_tracks=overwrite,
+    )
+    assert lib.stats()["tracks"] == 4 + 121
+    assert lib.track("b120").name == "Song b120"
+    assert lib.track("t1").artist_uri == (
+        "spotify:artist:last" if overwrite else "spotify:artist:ar1"
+    )
+    with pytest.raises(InputError, match="7 values"):
+        lib.import_playlists(
+            kind="spotify", path="bad", sha256="h7", playlists=[], tracks=[("t1", "x")]
+        )
+
+
 def test_new_library_uses_16k_pages(lib: Library) -> None:
     assert lib.conn.execute("PRAGMA page_size").fetchone()[0] == 16384
 
