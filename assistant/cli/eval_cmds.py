@@ -53,6 +53,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     what.add_argument("--baseline", choices=BASELINES, help="fit and evaluate a baseline instead")
     p.add_argument("--protocol", choices=("link", "challenge"), default="challenge")
     p.add_argument("--kcore", type=int, default=1, metavar="K", help="k-core filter first (link)")
+    p.add_argument(
+        "--slices",
+        type=int,
+        metavar="N",
+        help="MPD playlists of the first N slices only (the reference study: 50)",
+    )
     p.add_argument("--n-test", type=int, default=0, metavar="N", help="test playlists (challenge)")
     p.add_argument("--seed", type=int, default=0, help="split seed")
     p.add_argument("--device", default="cpu", help="device for the checkpoint (cpu, cuda)")
@@ -91,10 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def library_interactions(args: argparse.Namespace) -> Interactions:
     """The library's graph, with playlist names (for title-only cases)."""
     with open_library(args) as library:
-        data = Interactions.from_library(library)
-        names = {p.id: p.name for p in library.playlists()}
-    data.names = [names.get(int(pid), "") for pid in data.playlist_ids]
-    return data
+        return Interactions.for_training(library, slices=getattr(args, "slices", None))
 
 
 def default_checkpoint() -> Path:

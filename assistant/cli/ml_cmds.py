@@ -43,6 +43,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--negatives", choices=("hard", "random"), default=d.negatives)
     p.add_argument("--seed", type=int, default=d.seed, metavar="S")
     p.add_argument("--kcore", type=int, default=0, metavar="K", help="train on the K-core only")
+    p.add_argument(
+        "--slices",
+        type=int,
+        metavar="N",
+        help="MPD playlists of the first N slices only (the reference study: --slices 50 --kcore 30)",
+    )
     p.add_argument("--positional", action="store_true", help="learned position embeddings")
     p.add_argument("--no-cosine", action="store_true", help="unbounded dot-product scores")
     p.add_argument("--fixed-alpha", action="store_true", help="uniform layer weights")
@@ -117,7 +123,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     progress = StderrProgress()
     try:
         outcome = train_on_library(
-            _library_path(args), config, out_path=args.out, report=progress, kcore=args.kcore
+            _library_path(args),
+            config,
+            out_path=args.out,
+            report=progress,
+            kcore=args.kcore,
+            slices=args.slices,
         )
     finally:
         progress.close()

@@ -96,6 +96,7 @@ def train_on_library(
     cancel: CancelToken | None = None,
     kcore: int = 0,
     source: str | None = None,
+    slices: int | None = None,
 ) -> TrainOutcome:
     """Trains ``config.model`` on the library's playlists and saves a checkpoint.
 
@@ -106,7 +107,9 @@ def train_on_library(
         report: progress (stage "train", unit "epochs", metrics per epoch).
         cancel: polled every step.
         kcore: keep only the k-core of the graph (0 = everything).
-        source: train on one source's playlists only ("mpd", "spotify", ...).
+        source: train on one source's playlists only ("mpd", "file", "local").
+        slices: train on the MPD playlists of the first N slices only (the study: 50).
+            Spotify playlists are never trained on (see ``Interactions.for_training``).
 
     Raises:
         InputError: the library has nothing to learn from.
@@ -115,7 +118,7 @@ def train_on_library(
     """
     out = Path(out_path) if out_path else default_checkpoint_path(config.model)
     with Library(library_path) as library:
-        data = Interactions.from_library(library, source)
+        data = Interactions.for_training(library, source=source, slices=slices)
         if kcore > 1:
             data = data.kcore(kcore)
         train_data, validator, held_out = validation_split(data, seed=config.seed)
@@ -147,6 +150,7 @@ def train_on_library(
                 "edges": data.n_edges,
                 "validation_playlists": len(held_out),
                 "kcore": kcore,
+                "slices": slices,
                 "library_fingerprint": library.data_fingerprint(),
             }
             ckpt.save_trained(

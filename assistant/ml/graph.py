@@ -101,6 +101,55 @@ class Interactions:
             )
         return interactions
 
+    @classmethod
+    def for_training(
+        cls, library: object, *, source: str | None = None, slices: int | None = None
+    ) -> Interactions:
+        """The playlists a model may learn from, with their names.
+
+        Playlists imported from Spotify are never trained on: Spotify's developer policy
+        forbids feeding its content into ML models. They are still recommended for, by
+        fold-in over their tracks, like any playlist the model never saw.
+
+        Args:
+            library: the :class:`~assistant.store.library.Library`.
+            source: only this source's playlists ("mpd", "file", "local").
+            slices: only MPD playlists of the first N slices (pid < 1000·N), as the
+                reference study (50); other sources are left out then.
+
+        Raises:
+            InputError: nothing is left to learn from.
+        """
+        summaries = library.playlists(source=source)  # type: ignore[attr-defined]
+        keep: dict[int, str] = {}
+        for p in summaries:
+            if p.source == "spotify":
+                continue
+            if slices is not None and not (
+                p.source == "mpd" and p.source_ref.isdigit() and int(p.source_ref) < 1000 * slices
+            ):
+                continue
+            keep[p.id] = p.name
+        everything = cls.from_rows(library.interaction_rows(source))  # type: ignore[attr-defined]
+        rows = [i for i, pid in enumerate(everything.playlist_ids) if int(pid) in keep]
+        if len(rows) == everything.n_playlists:  # the usual case: no second pass needed
+            everything.names = [keep[int(pid)] for pid in everything.playlist_ids]
+            return cls._checked(everything, slices)
+        lists = [[everything.track_uris[j] for j in everything.row(i)] for i in rows]
+        ids = everything.playlist_ids[rows] if rows else np.zeros(0, dtype=np.int64)
+        names = [keep[int(everything.playlist_ids[i])] for i in rows]
+        return cls._checked(cls.from_lists(lists, ids, names=names), slices)
+
+    @staticmethod
+    def _checked(data: Interactions, slices: int | None) -> Interactions:
+        if data.n_edges == 0:
+            what = f"in the first {slices} MPD slices" if slices is not None else "to learn from"
+            raise InputError(
+                f"The library has no playlists {what} (Spotify playlists are never trained on).",
+                hint="Import MPD slices, CSV or M3U files first.",
+            )
+        return data
+
     # -- shape -------------------------------------------------------------------------
 
     @property
