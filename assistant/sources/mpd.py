@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import gc
 import hashlib
-import os
 import pickle
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -440,7 +440,17 @@ def read_for_import(path: Path, known: Collection[str]) -> SliceRead:
 
 
 # The helper imports this module only (not the store: no sqlite-utils, numpy): ~0.05 s.
-_HELPER_CODE = "from assistant.sources.mpd import serve_helper; serve_helper()"
+# The package's folder goes on sys.path only when it is not there already (a source
+# checkout): an installed package is found as usual, and nothing can shadow the standard
+# library. The helper then checks it runs this very file (else the reader parses here).
+_HELPER_CODE = """
+import sys
+root, expected = sys.argv[1], sys.argv[2]
+if root not in sys.path:
+    sys.path.insert(0, root)
+import assistant.sources.mpd as mpd
+mpd.serve_helper(expected=expected)
+"""
 
 
 class SliceReader:
@@ -494,17 +504,13 @@ class SliceReader:
     def _start_helper(self) -> None:
         if getattr(sys, "frozen", False) or not sys.executable:
             return  # a frozen app has no `python -c`: everything is parsed here
-        package_root = str(Path(__file__).resolve().parents[2])
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (package_root, env.get("PYTHONPATH", "")) if p
-        )
+        this_file = str(Path(__file__).resolve())
+        package_root = str(Path(this_file).parents[2])
         try:
             self._proc = subprocess.Popen(
-                [sys.executable, "-c", _HELPER_CODE],
+                [sys.executable, "-c", _HELPER_CODE, package_root, this_file],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                env=env,
             )
         except OSError:
             self._proc = None
@@ -543,14 +549,22 @@ def _send_request(pipe: IO[bytes] | None, request: bytes) -> None:
         pipe.close()
 
 
-def serve_helper(stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None) -> None:
+def serve_helper(
+    stdin: IO[bytes] | None = None, stdout: IO[bytes] | None = None, *, expected: str = ""
+) -> None:
     """The helper process: reads the request, then one pickled result per file.
 
     The request is ``(paths, known_hashes)``; each result is ``(path, sha256, MpdSlice
     or None, packed error or None)``, in request order. Writing blocks while the reader
     has not taken the previous result (the pipe is the queue); when the reader is gone
-    the write fails and the helper exits.
+    the write fails and the helper exits. ``expected``: the reader's copy of this file;
+    another copy (another version of the app) answers nothing, so the reader parses.
     """
+    if expected and str(Path(__file__).resolve()) != expected:
+        sys.exit(3)
+    # Ctrl+C in a terminal reaches the whole process group: the reader handles it and
+    # stops the helper, which should not print a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     stdin = stdin if stdin is not None else sys.stdin.buffer
     stdout = stdout if stdout is not None else sys.stdout.buffer
     gc.disable()  # every object here is acyclic and freed with its file

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ImportFormatError, InputError
+from assistant.sources import mpd
 from assistant.sources.mpd import (
     SliceReader,
     iter_slice_paths,
@@ -337,6 +338,7 @@ def test_reader_helper_gives_what_parsing_here_gives(tmp_path: Path) -> None:
     with SliceReader(files, known) as reader:
         assert reader.helper_running
         via_helper = list(reader)
+        assert reader.helper_running  # it answered every file (no fallback)
     here = [read_for_import(f, known) for f in files]
     assert [r.path for r in via_helper] == files
     assert [r.sha256 for r in via_helper] == [r.sha256 for r in here]
@@ -360,6 +362,19 @@ def test_reader_parses_here_when_the_helper_dies(tmp_path: Path) -> None:
         assert not reader.helper_running
     assert [len(r.parsed.playlists) for r in [first, *rest]] == [3, 3, 3, 3]
     assert all(r.error is None for r in rest)
+
+
+def test_reader_parses_here_when_the_helper_is_another_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if this app were another copy than the one the helper would import.
+    monkeypatch.setattr(
+        mpd, "__file__", str(tmp_path / "elsewhere" / "assistant" / "sources" / "mpd.py")
+    )
+    files = _slices(tmp_path, 3)
+    with SliceReader(files, ()) as reader:
+        assert [len(r.parsed.playlists) for r in reader] == [3, 3, 3]
+        assert not reader.helper_running  # it answered nothing: the files were parsed here
 
 
 def test_reader_without_a_helper(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
