@@ -10,8 +10,11 @@ The load average (1 min) is recorded per row: the machine is shared. Rows: the r
 (1,000 playlists, ~67k entries each; 1, 4, 8 and 16 of them).
 
     .venv/bin/python tests/benchmarks/bench_import.py [--slices 1 4 8] [--repeat 3]
+        [--code OTHER_CHECKOUT] [--out FILE]
 
-Prints a Markdown table and writes it to bench-results/import.md.
+Prints a Markdown table and writes it to bench-results/import.md (or --out). ``--code``
+imports with another checkout's ``assistant`` package (e.g. ``git worktree`` of an older
+commit) on the same generated files: an A/B comparison under the same machine load.
 """
 
 from __future__ import annotations
@@ -117,13 +120,13 @@ def make_slice(path: Path, first_pid: int, rng: random.Random) -> int:
     return entries
 
 
-def run_child(paths: list[Path]) -> dict:
+def run_child(paths: list[Path], code: Path = ROOT) -> dict:
     load = os.getloadavg()[0]
     proc = subprocess.run(
         [sys.executable, "-c", CHILD, *map(str, paths)],
-        cwd=ROOT,
+        cwd=code,
         stdout=subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(code)},
         check=False,
     )
     if proc.returncode != 0:
@@ -135,8 +138,8 @@ def run_child(paths: list[Path]) -> dict:
     return result
 
 
-def best_of(paths: list[Path], repeat: int) -> dict:
-    runs = [run_child(paths) for _ in range(repeat)]
+def best_of(paths: list[Path], repeat: int, code: Path = ROOT) -> dict:
+    runs = [run_child(paths, code) for _ in range(repeat)]
     best = min(runs, key=lambda r: r["seconds"])
     best["rss_mib"] = max(r["rss_mib"] for r in runs)
     best["helper_rss_mib"] = max(r["helper_rss_mib"] for r in runs)
@@ -147,6 +150,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--slices", type=int, nargs="+", default=[1, 4, 8, 16])
     parser.add_argument("--repeat", type=int, default=3, help="runs per row; the fastest is shown")
+    parser.add_argument("--code", type=Path, default=ROOT, help="checkout whose code is measured")
+    parser.add_argument("--out", type=Path, default=OUT, help="where the table is written")
     args = parser.parse_args()
 
     load_before = os.getloadavg()[0]
@@ -154,7 +159,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         tmpdir = Path(tmp)
         if SAMPLE.exists():
-            r = best_of([SAMPLE], args.repeat)
+            r = best_of([SAMPLE], args.repeat, args.code)
             rows.append(("real MPD sample (1 file)", SAMPLE.stat().st_size, r))
         rng = random.Random(0)
         generated: list[Path] = []
@@ -164,12 +169,12 @@ def main() -> int:
             generated.append(path)
         for n in args.slices:
             paths = generated[:n]
-            r = best_of(paths, args.repeat)
+            r = best_of(paths, args.repeat, args.code)
             size = sum(p.stat().st_size for p in paths)
             rows.append((f"generated, {n} slice{'s' if n > 1 else ''}", size, r))
 
     lines = [
-        f"Import benchmark — {time.strftime('%Y-%m-%d %H:%M')}, "
+        f"Import benchmark — code: {args.code.resolve()} — {time.strftime('%Y-%m-%d %H:%M')}, "
         f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs, "
         f"best of {args.repeat} runs (peak RSS: worst run). Load average before/after: "
         f"{load_before:.1f}/{os.getloadavg()[0]:.1f} (the machine is shared; 'load' is the "
@@ -189,9 +194,9 @@ def main() -> int:
     lines += ["", "Command: `.venv/bin/python tests/benchmarks/bench_import.py`"]
     text = "\n".join(lines) + "\n"
     print(text)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text, encoding="utf-8")
-    print(f"written to {OUT.relative_to(ROOT)}")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    print(f"written to {args.out}")
     return 0
 
 
