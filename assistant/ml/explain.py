@@ -81,6 +81,9 @@ class InferenceModel:
         self.dim = self.h.shape[1]
         self.lin, self.att_src, self.att_dst = t.get("lin"), t.get("att_src"), t.get("att_dst")
         self.pos = t.get("pos")
+        # Tracks without an edge in the training graph (older checkpoints: all active).
+        active = t.get("active")
+        self.active = active > 0.5 if active is not None else None
         if popularity is None:
             popularity = torch.zeros(self.n_tracks)
         self.popularity = popularity.to(self.device, torch.float32)
@@ -97,17 +100,25 @@ class InferenceModel:
             positions = torch.arange(len(idx), device=self.device).clamp(max=MAX_POSITION - 1)
             x = x + self.pos[positions]
         S = len(idx)
+        keep = self.active[idx] if self.active is not None else torch.ones_like(idx).bool()
+        w = keep.float()
+        n_active = float(w.sum())
         if not self.attention:
-            alpha = torch.full((1, S), 1.0 / S, device=self.device)
+            alpha = (w / max(n_active, 1.0)).unsqueeze(0)
             messages = x.unsqueeze(0)
         else:
             H, d = self.heads, self.dim
             raw = (x @ self.lin.T).view(S, H, d).transpose(0, 1)  # [H, S, d]
-            query = (x.mean(dim=0) @ self.lin.T).view(H, d)
+            mean = (x * w[:, None]).sum(dim=0) / max(n_active, 1.0)
+            query = (mean @ self.lin.T).view(H, d)
             logits = (raw * self.att_src[:, None, :]).sum(-1) + (query * self.att_dst).sum(
                 -1, keepdim=True
             )
-            alpha = torch.softmax(F.leaky_relu(logits, NEGATIVE_SLOPE), dim=1)  # over seeds
+            logits = F.leaky_relu(logits, NEGATIVE_SLOPE).masked_fill(~keep, -torch.inf)
+            if n_active:
+                alpha = torch.softmax(logits, dim=1)  # over the active seeds
+            else:
+                alpha = torch.zeros(H, S, device=self.device)  # no information: z = 0
             messages = F.normalize(raw, dim=-1) if self.cosine else raw
         z = (alpha.unsqueeze(-1) * messages).sum(dim=1).mean(dim=0)
         return Attention(z, alpha, messages)

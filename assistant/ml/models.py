@@ -60,6 +60,7 @@ class PlaylistRecommender(nn.Module):
         nn.init.normal_(self.track_emb.weight, std=0.1)
         nn.init.normal_(self.playlist_emb.weight, std=0.1)
         self.graph: torch.Tensor | None = None  # sparse adjacency or edge_index, not saved
+        self.active: torch.Tensor | None = None  # per track: has an edge in the graph
         if spec.name in ("gcn", "sage"):
             self.convs = ConvStack(spec.name, d, spec.layers)
         if spec.name == "gat-mlp":
@@ -88,8 +89,19 @@ class PlaylistRecommender(nn.Module):
             nn.init.zeros_(self.pos_emb.weight)
 
     def attach(self, graph: torch.Tensor) -> None:
-        """Sets the training graph: a sparse adjacency, or an edge_index for gcn/sage."""
+        """Sets the training graph: a sparse adjacency, or an edge_index for gcn/sage.
+
+        Also records which tracks have an edge in it (:attr:`active`): a track without
+        one was never seen in a training playlist, so its representation is an untrained
+        embedding that carries no information; the readout ignores such seeds.
+        """
         self.graph = graph
+        n, p = self.spec.n_tracks, self.spec.n_playlists
+        if graph.layout == torch.sparse_csr:
+            degree = graph.crow_indices().diff()[p:]
+        else:
+            degree = torch.bincount(graph[0], minlength=p + n)[p:]
+        self.active = degree > 0
 
     # -- track side ----------------------------------------------------------------
 
@@ -163,13 +175,21 @@ class PlaylistRecommender(nn.Module):
         x = h[seeds]
         if self.spec.positional and positions is not None:
             x = x + self.pos_emb(positions.clamp(max=MAX_POSITION - 1))
-        counts = scatter(torch.ones_like(batch, dtype=x.dtype), batch, 0, dim_size=n_queries)
+        # Seeds without an edge in the graph get no weight (see attach); a query with no
+        # active seed reads out z = 0, so its scores are the biases alone.
+        keep = self.active[seeds] if self.active is not None else torch.ones_like(seeds).bool()
+        w = keep.to(x.dtype)
+        counts = scatter(w, batch, 0, dim_size=n_queries)
         if not self.spec.attention:
-            alpha = (1.0 / counts[batch]).unsqueeze(1)
+            alpha = (w / counts[batch].clamp(min=1.0)).unsqueeze(1)
             return scatter(x * alpha, batch, 0, dim_size=n_queries, reduce="sum"), alpha
-        query = scatter(x, batch, 0, dim_size=n_queries, reduce="mean")
-        edges = torch.stack([torch.arange(len(seeds), device=x.device), batch])
-        out, (_, alpha) = self.gat((x, query), edges, return_attention_weights=True)
+        query = scatter(x * w.unsqueeze(1), batch, 0, dim_size=n_queries)
+        query = query / counts.clamp(min=1.0).unsqueeze(1)
+        kept = torch.nonzero(keep).squeeze(1)
+        edges = torch.stack([kept, batch[kept]])
+        out, (_, alpha_kept) = self.gat((x, query), edges, return_attention_weights=True)
+        alpha = x.new_zeros(len(seeds), self.spec.heads)
+        alpha[kept] = alpha_kept
         if not self.spec.cosine:
             return out, alpha  # GATConv's own output: (1/H) Σ_h Σ_j α W^h x_j
         H, d = self.spec.heads, self.spec.dim
@@ -196,6 +216,8 @@ class PlaylistRecommender(nn.Module):
         """What a query needs per track, precomputed (see :class:`explain.InferenceModel`)."""
         h = self.track_representations()
         tensors = {"h": h, "keys": self.keys(h), "bias": self.biases()}
+        if self.active is not None:
+            tensors["active"] = self.active.float()
         if self.spec.attention:
             tensors["lin"] = self.gat.lin.weight  # [H*d, d]
             tensors["att_src"] = self.gat.att_src[0]  # [H, d]

@@ -3,7 +3,10 @@
 Each step: propagate the whole training graph once (cheap sparse products), split each
 playlist of the batch into seeds and targets at random (:mod:`assistant.ml.sampling`),
 read the playlists out from their seeds, and push every target above a negative track
-(BPR). Early stopping keeps the best epoch by the validator's ``monitor`` metric. Same
+(``loss="bpr"``) or above every track the playlist does not hold (``loss="softmax"``,
+a cross-entropy over the whole catalog: one ``[B, n_tracks]`` product per step, which
+the hard negatives compute anyway). With ``fold_in=True`` each step's playlists leave
+the graph entirely, as a playlist the model never saw would. Early stopping keeps the best epoch by the validator's ``monitor`` metric. Same
 seed, same data, same device → same losses (on the CPU).
 """
 
@@ -27,6 +30,7 @@ from assistant.ml.graph import Interactions
 from assistant.ml.models import ARCHITECTURES, ModelSpec, PlaylistRecommender
 from assistant.ml.propagation import edge_index, normalized_adjacency
 from assistant.ml.sampling import (
+    Batch,
     EpochSplit,
     hard_negatives,
     make_batch,
@@ -53,6 +57,8 @@ class TrainConfig:
     weight_decay: float = 1e-5
     batch_size: int = 256
     negatives: str = "hard"  # or "random"
+    loss: str = "bpr"  # or "softmax" (over the whole catalog)
+    fold_in: bool = False  # each step's playlists leave the graph (as a new playlist would)
     hard_start_epoch: int = 3
     patience: int = 5
     monitor: str = "ndcg"
@@ -145,6 +151,18 @@ def epoch_graph(data: Interactions, train_rows: np.ndarray, split: EpochSplit) -
     return Interactions(indptr, np.concatenate(rows), data.track_uris, data.playlist_ids)
 
 
+def without_rows(data: Interactions, drop: np.ndarray) -> Interactions:
+    """``data`` with the given playlists' edges removed (their nodes stay, isolated)."""
+    lengths = data.lengths().copy()
+    lengths[drop] = 0
+    keep = np.ones(len(data.indices), dtype=bool)
+    for i in drop:
+        keep[data.indptr[i] : data.indptr[i + 1]] = False
+    indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=indptr[1:])
+    return Interactions(indptr, data.indices[keep], data.track_uris, data.playlist_ids)
+
+
 def build_model(
     data: Interactions, config: TrainConfig, device: torch.device
 ) -> PlaylistRecommender:
@@ -176,6 +194,23 @@ def scorer_of(
     return GnnScorer(model.spec, tensors, data.track_uris, popularity)
 
 
+def softmax_loss(scores: torch.Tensor, batch: Batch, pos_s: torch.Tensor) -> torch.Tensor:
+    """Cross-entropy of each positive against every track its playlist does not hold.
+
+    Args:
+        scores: [B, n_tracks] for the step's queries.
+        batch: the step's queries (``known`` tracks are masked: neither negatives nor
+            competing positives).
+        pos_s: the score of every (query, positive) pair [N].
+    """
+    mask = torch.zeros_like(scores, dtype=torch.bool)
+    for q, known in enumerate(batch.known):
+        mask[q, torch.from_numpy(known).to(scores.device)] = True
+    lse = torch.logsumexp(scores.masked_fill(mask, -torch.inf), dim=1)  # [B]
+    total = torch.logaddexp(lse[batch.query], pos_s)
+    return (total - pos_s).mean()
+
+
 def _check_config(config: TrainConfig) -> None:
     if config.model not in ARCHITECTURES:
         raise InputError(
@@ -183,6 +218,8 @@ def _check_config(config: TrainConfig) -> None:
         )
     if config.negatives not in ("hard", "random"):
         raise InputError(f"Unknown negatives {config.negatives!r}.", hint="Use hard or random.")
+    if config.loss not in ("bpr", "softmax"):
+        raise InputError(f"Unknown loss {config.loss!r}.", hint="Use softmax or bpr.")
     if config.epochs < 1 or config.dim < 1 or config.batch_size < 1:
         raise InputError("epochs, dim and batch size must be at least 1.")
 
@@ -249,7 +286,8 @@ def train(
         model.train()
         order = rng.permutation(len(rows))
         split = split_epoch(rows, rng)
-        attach_graph(model, epoch_graph(data, train_rows, split), device)
+        if not config.fold_in:
+            attach_graph(model, epoch_graph(data, train_rows, split), device)
         hard = config.negatives == "hard" and epoch >= config.hard_start_epoch
         total_loss = 0.0
         for step in range(steps):
@@ -257,23 +295,28 @@ def train(
                 cancel.raise_if_cancelled()
             idx = order[step * config.batch_size : (step + 1) * config.batch_size]
             batch = make_batch(split, idx, rng).to(device)
+            if config.fold_in:
+                attach_graph(model, without_rows(data, train_rows[idx]), device)
             h = model.track_representations()
             z, _ = model.readout(h, batch.seeds, batch.batch, batch.n_queries, batch.positions)
             keys, bias = model.keys(h), model.biases()
-            if hard:
-                with torch.no_grad():
-                    full = z @ keys.T + bias
-                _finite("scores", full, epoch)
-                neg = hard_negatives(batch, full, rng)
-            else:
-                neg = random_negatives(batch, data.n_tracks, rng)
-            neg_t = torch.from_numpy(neg).to(device)
             zq = z[batch.query]
             pos_s = (zq * keys[batch.positive]).sum(-1) + bias[batch.positive]
-            neg_s = (zq * keys[neg_t]).sum(-1) + bias[neg_t]
             _finite("scores", pos_s, epoch)
-            _finite("scores", neg_s, epoch)
-            loss = -F.logsigmoid(pos_s - neg_s).mean()
+            if config.loss == "softmax":
+                loss = softmax_loss(z @ keys.T + bias, batch, pos_s)
+            else:
+                if hard:
+                    with torch.no_grad():
+                        full = z @ keys.T + bias
+                    _finite("scores", full, epoch)
+                    neg = hard_negatives(batch, full, rng)
+                else:
+                    neg = random_negatives(batch, data.n_tracks, rng)
+                neg_t = torch.from_numpy(neg).to(device)
+                neg_s = (zq * keys[neg_t]).sum(-1) + bias[neg_t]
+                _finite("scores", neg_s, epoch)
+                loss = -F.logsigmoid(pos_s - neg_s).mean()
             _finite("loss", loss, epoch)
             opt.zero_grad()
             loss.backward()

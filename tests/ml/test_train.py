@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from assistant.errors import Cancelled, TrainingError
+from assistant.errors import Cancelled, InputError, TrainingError
 from assistant.ml.models import ARCHITECTURES
 from assistant.ml.recommend import RecommenderService
 from assistant.ml.train import train
@@ -21,6 +21,18 @@ def test_loss_decreases(name: str) -> None:
     assert np.mean(losses[-2:]) < losses[0]
     assert result.model.name == name
     assert result.device == "cpu"
+
+
+@pytest.mark.parametrize("options", [{"loss": "softmax"}, {"loss": "bpr", "fold_in": True}])
+def test_loss_options_learn(options: dict) -> None:
+    result = train(tiny_data(), tiny_config("gat-mlp", epochs=8, **options))
+    losses = [h["loss"] for h in result.history]
+    assert np.mean(losses[-2:]) < losses[0]
+
+
+def test_unknown_loss_is_refused() -> None:
+    with pytest.raises(InputError):
+        train(tiny_data(), tiny_config("gat-mlp", loss="hinge"))
 
 
 @pytest.mark.parametrize("name", ["lightgcn", "gat-mlp"])
