@@ -1,6 +1,8 @@
 """The window under a real X server (xcb), saved as a PNG.
 
-Skipped unless ``PLAYLIST_ASSISTANT_SCREENSHOT=PATH`` is set (it needs Xvfb or a display):
+Runs when Xvfb is installed (``xvfb-run`` on the PATH; Debian: ``apt-get install xvfb
+xauth libxcb-icccm4 libxcb-keysyms1``) and saves to a temporary file; skipped otherwise.
+``PLAYLIST_ASSISTANT_SCREENSHOT=PATH`` keeps the picture (and uses ``$DISPLAY`` if set):
 
     PLAYLIST_ASSISTANT_SCREENSHOT=/tmp/shot.png .venv/bin/python -m pytest tests/ui/test_screenshot.py
 """
@@ -19,11 +21,14 @@ ROOT = Path(__file__).resolve().parents[2]
 TARGET = os.environ.get("PLAYLIST_ASSISTANT_SCREENSHOT")
 
 
-@pytest.mark.skipif(not TARGET, reason="set PLAYLIST_ASSISTANT_SCREENSHOT=PATH to take it")
+@pytest.mark.skipif(
+    not TARGET and shutil.which("xvfb-run") is None,
+    reason="needs Xvfb (xvfb-run) or PLAYLIST_ASSISTANT_SCREENSHOT=PATH with a display",
+)
 def test_screenshot_under_xcb(tmp_path: Path) -> None:
     from PySide6.QtGui import QImage
 
-    out = Path(TARGET or "")
+    out = Path(TARGET) if TARGET else tmp_path / "screenshot.png"
     cmd = [sys.executable, str(ROOT / "tests" / "benchmarks" / "screenshot.py"), str(out)]
     if not os.environ.get("DISPLAY"):
         if shutil.which("xvfb-run") is None:
@@ -31,6 +36,9 @@ def test_screenshot_under_xcb(tmp_path: Path) -> None:
         cmd = ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", *cmd]
     env = dict(os.environ, QT_QPA_PLATFORM="xcb")
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0 and 'platform plugin "xcb"' in proc.stderr and not TARGET:
+        # Xvfb is there but not the X client libraries Qt's xcb plugin needs.
+        pytest.skip("Qt's xcb plugin cannot load (apt-get install libxcb-cursor0 ...)")
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "no recommendations" not in proc.stderr
     image = QImage(str(out))
