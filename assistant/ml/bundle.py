@@ -37,9 +37,10 @@ BUNDLE_CONFIG = TrainConfig(
     dim=64,
     layers=2,
     heads=4,
-    epochs=30,
-    lr=5e-3,
+    epochs=60,
+    lr=1e-2,
     batch_size=256,
+    loss="softmax",
     negatives="hard",
     hard_start_epoch=3,
     patience=5,
@@ -132,6 +133,12 @@ def _rounded(metrics: dict[str, float]) -> dict[str, float]:
     return {k: round(float(v), 5) for k, v in metrics.items()}
 
 
+def _loss_text(config: dict[str, Any]) -> str:
+    if config.get("loss", "bpr") == "softmax":
+        return "softmax loss over every track the playlist does not hold"
+    return f"BPR, {config['negatives']} negatives from epoch {config['hard_start_epoch']}"
+
+
 def model_card_markdown(card: dict[str, Any]) -> str:
     """The human-readable model card."""
     m = card["validation_metrics"]
@@ -152,12 +159,13 @@ def model_card_markdown(card: dict[str, Any]) -> str:
   propagation with a residual MLP per layer and learnable layer weights), read out per
   playlist by multi-head attention (PyG `GATConv`) over the playlist's own tracks.
   Scores are bounded: messages and keys are L2-normalised and scaled by a learnable
-  temperature clamped to [1, 30], so |score − bias| ≤ 30.
+  temperature clamped to [1, 30], so |score − bias| ≤ 30. Seeds that have no edge in
+  the training graph get no attention (they carry no trained information).
 - **Data**: {d["source"]}; {d["playlists"]:,} playlists, {d["tracks"]:,} tracks,
   {d["edges"]:,} playlist entries. **Synthetic** — no real songs. {d["validation_playlists"]}
   playlists were held out for validation (RecSys-2018-style seeds/targets) and not trained on.
 - **Config**: dim {c["dim"]}, layers {c["layers"]}, heads {c["heads"]}, lr {c["lr"]},
-  batch {c["batch_size"]}, {c["negatives"]} negatives from epoch {c["hard_start_epoch"]},
+  batch {c["batch_size"]}, {_loss_text(c)},
   early stopping on {c["monitor"]} (patience {c["patience"]}), seed {c["seed"]}, CPU.
 - **Trained**: {card["created"]}, best epoch {card["best_epoch"]} of {card["epochs_run"]},
   {card["training_seconds"]} s; file {card["size_bytes"] / 1e6:.1f} MB; torch
