@@ -40,7 +40,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--batch-size", type=int, default=d.batch_size, metavar="B")
     p.add_argument("--patience", type=int, default=d.patience, metavar="N")
     p.add_argument("--device", default=d.device, help="auto | cpu | cuda (default auto)")
-    p.add_argument("--negatives", choices=("hard", "random"), default=d.negatives)
+    p.add_argument(
+        "--loss",
+        choices=("softmax", "bpr"),
+        default=d.loss,
+        help="softmax over the whole catalog (default), or BPR with sampled negatives "
+        "(the reference study's)",
+    )
+    p.add_argument(
+        "--negatives",
+        choices=("hard", "random"),
+        default=d.negatives,
+        help="negative sampling for --loss bpr (hard: from the current top scores)",
+    )
+    p.add_argument(
+        "--fold-in",
+        action="store_true",
+        help="each step's playlists leave the message-passing graph, as a new playlist would",
+    )
     p.add_argument("--seed", type=int, default=d.seed, metavar="S")
     p.add_argument("--kcore", type=int, default=0, metavar="K", help="train on the K-core only")
     p.add_argument(
@@ -101,7 +118,9 @@ def _config(args: argparse.Namespace) -> TrainConfig:
         batch_size=args.batch_size,
         patience=args.patience,
         device=args.device,
+        loss=args.loss,
         negatives=args.negatives,
+        fold_in=args.fold_in,
         seed=args.seed,
         positional=args.positional,
         cosine=not args.no_cosine,

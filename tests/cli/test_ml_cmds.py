@@ -126,3 +126,16 @@ def test_bad_inputs_give_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixt
         main(["recommend", "--library", lib, "--checkpoint", str(ckpt), "--seeds", str(bad)]) == 2
     )
     assert "JSON list" in capsys.readouterr().err
+
+
+def test_train_with_the_studys_bpr_loss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from assistant.ml import checkpoint
+
+    lib = str(make_library(tmp_path / "lib.sqlite"))
+    ckpt = tmp_path / "bpr.ckpt"
+    argv = ["train", "--library", lib, "--out", str(ckpt), "--epochs", "2", "--dim", "16"]
+    argv += ["--loss", "bpr", "--negatives", "random", "--fold-in", "--no-activate", "--json"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    config = checkpoint.load(ckpt).metadata["config"]
+    assert (config["loss"], config["negatives"], config["fold_in"]) == ("bpr", "random", True)
