@@ -31,6 +31,12 @@ from assistant.errors import Cancelled
 from assistant.progress import Progress, format_seconds
 
 MODELS = (("GAT+MLP", "gat-mlp"), ("GAT", "gat"), ("LightGCN", "lightgcn"))
+# (label, loss, negatives): the default first; BPR with hard negatives is the study's.
+LOSSES = (
+    ("Softmax over all tracks (default)", "softmax", "hard"),
+    ("BPR, hard negatives (reference study)", "bpr", "hard"),
+    ("BPR, random negatives", "bpr", "random"),
+)
 METRIC_KEYS = ("ndcg", "recall@50", "recall@20", "r_precision", "val_ndcg")
 
 
@@ -82,6 +88,10 @@ class TrainDialog(QDialog):
         self.dim.setRange(8, 512)
         self.dim.setSingleStep(8)
         self.dim.setValue(64)
+        self.loss = QComboBox()
+        self.loss.setAccessibleName("Training loss")
+        for label, loss, negatives in LOSSES:
+            self.loss.addItem(label, f"{loss}:{negatives}")
         self.device = QComboBox()
         self.device.setAccessibleName("Device")
         for key in ("auto", "cpu", "cuda"):
@@ -92,6 +102,7 @@ class TrainDialog(QDialog):
         form.addRow("Model:", self.model)
         form.addRow("Epochs:", self.epochs)
         form.addRow("Dimension:", self.dim)
+        form.addRow("Loss:", self.loss)
         form.addRow("Device:", self.device)
 
         self.progress = QProgressBar()
@@ -169,6 +180,8 @@ class TrainDialog(QDialog):
             "model": self.model.currentData(),
             "epochs": self.epochs.value(),
             "dim": self.dim.value(),
+            "loss": self.loss.currentData().split(":")[0],
+            "negatives": self.loss.currentData().split(":")[1],
             "device": self.device.currentData(),
         }
 
@@ -189,7 +202,7 @@ class TrainDialog(QDialog):
         self.progress.setValue(0)
         self.status.setText(f"Preparing the graph for {model}…")
         self.start_button.setEnabled(False)
-        for w in (self.model, self.epochs, self.dim, self.device):
+        for w in (self.model, self.epochs, self.dim, self.loss, self.device):
             w.setEnabled(False)
         self.cancel_button.setText("Cancel")
         out = self.out_dir / f"{model}-{_stamp()}.ckpt"
@@ -288,7 +301,7 @@ class TrainDialog(QDialog):
 
     def _reset_buttons(self, cancel_text: str) -> None:
         self.start_button.setEnabled(True)
-        for w in (self.model, self.epochs, self.dim, self.device):
+        for w in (self.model, self.epochs, self.dim, self.loss, self.device):
             w.setEnabled(True)
         self.cancel_button.setText(cancel_text)
 

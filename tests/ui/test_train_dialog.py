@@ -50,3 +50,23 @@ def test_cancel_keeps_the_previous_model(make_window, tiny_library: Path, qtbot)
     assert window.settings.active_checkpoint == previous
     assert dialog.loss_curve.getData()[0] is not None
     assert not list((Path(dialog.out_dir)).glob("*.ckpt"))  # nothing half-written
+
+
+def test_form_choices_reach_the_trained_model(make_window, tiny_library: Path, qtbot) -> None:
+    from assistant.ml import checkpoint
+
+    window = make_window(tiny_library)
+    dialog = actions.open_train_dialog(window)
+    qtbot.addWidget(dialog)
+    dialog.model.setCurrentIndex(dialog.model.findData("lightgcn"))
+    dialog.loss.setCurrentIndex(dialog.loss.findData("bpr:random"))
+    dialog.epochs.setValue(2)
+    dialog.dim.setValue(16)
+    dialog.device.setCurrentIndex(dialog.device.findData("cpu"))
+    assert dialog.config()["loss"] == "bpr" and dialog.config()["negatives"] == "random"
+    with qtbot.waitSignal(dialog.trained, timeout=60_000) as blocker:
+        dialog.start()
+    meta = checkpoint.load(blocker.args[0].checkpoint_path).metadata
+    assert meta["architecture"] == "lightgcn"
+    assert (meta["config"]["loss"], meta["config"]["negatives"]) == ("bpr", "random")
+    assert dialog.loss.isEnabled()  # the form is usable again after the run
