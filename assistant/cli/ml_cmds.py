@@ -218,6 +218,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 library, service, _read_seeds(args.seeds), args.k, **filters
             )
         uris = [r.track_uri for r in result.recommendations]
+        if args.explain and not args.json:  # name the neighbours too
+            uris += [n.neighbor_uri for r in result.recommendations for n in r.reasons[:3]]
         meta = library.tracks(uris)
     if args.json:
         print_json(_as_json(service, path, playlist_id, run_id, result, meta, args.explain))
@@ -234,10 +236,19 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         print(f"{rec.rank:3d}. {label}  ({rec.score:.3f})")
         if args.explain:
             for reason in rec.reasons[:3]:
+                n = meta.get(reason.neighbor_uri)
+                who = f"{n.artist_name} – {n.name}" if n else reason.neighbor_uri
                 print(
-                    f"       ← {reason.neighbor_uri}  attention {reason.attention:.2f}, "
+                    f"       ← {who}  attention {reason.attention:.2f}, "
                     f"contribution {reason.contribution:+.3f}"
                 )
+            rest = len(rec.reasons) - 3
+            more = f" (+ {rest} more tracks)" if rest > 0 else ""
+            total = sum(r.contribution for r in rec.reasons)
+            print(
+                f"       = bias {rec.bias:+.3f} + contributions {total:+.3f}{more} "
+                f"= score {rec.score:.3f}"
+            )
     print(f"(run {run_id}, model {service.model_name})", file=sys.stderr)
     return 0
 

@@ -78,7 +78,10 @@ def test_train_recommend_models_use(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert rec["unknown_seeds"] == ["spotify:track:zzz"] and rec["playlist_id"] is None
 
     assert main(["recommend", "--library", lib, "--playlist", "1", "--k", "3", "--explain"]) == 0
-    assert "1. Artist" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "1. Artist" in text
+    assert "← Artist" in text  # neighbours by name, not by URI
+    assert "= bias" in text and "= score" in text
 
     other = tmp_path / "other.ckpt"
     other.write_bytes(ckpt.read_bytes())
