@@ -97,7 +97,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def library_interactions(args: argparse.Namespace) -> Interactions:
     """The library's graph, with playlist names (for title-only cases)."""
     with open_library(args) as library:
-        return Interactions.for_training(library, slices=getattr(args, "slices", None))
+        return Interactions.from_library(library, slices=getattr(args, "slices", None))
 
 
 def default_checkpoint() -> Path:

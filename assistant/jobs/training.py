@@ -109,7 +109,7 @@ def train_on_library(
         kcore: keep only the k-core of the graph (0 = everything).
         source: train on one source's playlists only ("mpd", "file", "local").
         slices: train on the MPD playlists of the first N slices only (the study: 50).
-            Spotify playlists are never trained on (see ``Interactions.for_training``).
+            Spotify playlists are never trained on (see ``Interactions.from_library``).
 
     Raises:
         InputError: the library has nothing to learn from.
@@ -118,7 +118,7 @@ def train_on_library(
     """
     out = Path(out_path) if out_path else default_checkpoint_path(config.model)
     with Library(library_path) as library:
-        data = Interactions.for_training(library, source=source, slices=slices)
+        data = Interactions.from_library(library, source, slices=slices)
         if kcore > 1:
             data = data.kcore(kcore)
         train_data, validator, held_out = validation_split(data, seed=config.seed)

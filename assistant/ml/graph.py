@@ -16,6 +16,9 @@ import scipy.sparse as sp
 
 from assistant.errors import InputError
 
+#: Sources whose playlists are never trained on (see :meth:`Interactions.from_library`).
+UNTRAINABLE_SOURCES = ("spotify",)
+
 
 @dataclass(slots=True)
 class Interactions:
@@ -91,23 +94,12 @@ class Interactions:
         return cls.from_lists(playlists, ids)
 
     @classmethod
-    def from_library(cls, library: object, source: str | None = None) -> Interactions:
-        """Every playlist of the library (or of one source)."""
-        interactions = cls.from_rows(library.interaction_rows(source))  # type: ignore[attr-defined]
-        if interactions.n_edges == 0:
-            raise InputError(
-                "The library has no playlists to learn from.",
-                hint="Import MPD slices, CSV files or Spotify playlists first.",
-            )
-        return interactions
-
-    @classmethod
-    def for_training(
-        cls, library: object, *, source: str | None = None, slices: int | None = None
+    def from_library(
+        cls, library: object, source: str | None = None, *, slices: int | None = None
     ) -> Interactions:
-        """The playlists a model may learn from, with their names.
+        """The playlists of the library a model may learn from, with their names.
 
-        Playlists imported from Spotify are never trained on: Spotify's developer policy
+        Playlists imported from Spotify are never included: Spotify's developer policy
         forbids feeding its content into ML models. They are still recommended for, by
         fold-in over their tracks, like any playlist the model never saw.
 
@@ -120,34 +112,20 @@ class Interactions:
         Raises:
             InputError: nothing is left to learn from.
         """
-        summaries = library.playlists(source=source)  # type: ignore[attr-defined]
-        keep: dict[int, str] = {}
-        for p in summaries:
-            if p.source == "spotify":
-                continue
-            if slices is not None and not (
-                p.source == "mpd" and p.source_ref.isdigit() and int(p.source_ref) < 1000 * slices
-            ):
-                continue
-            keep[p.id] = p.name
-        everything = cls.from_rows(library.interaction_rows(source))  # type: ignore[attr-defined]
-        rows = [i for i, pid in enumerate(everything.playlist_ids) if int(pid) in keep]
-        if len(rows) == everything.n_playlists:  # the usual case: no second pass needed
-            everything.names = [keep[int(pid)] for pid in everything.playlist_ids]
-            return cls._checked(everything, slices)
-        lists = [[everything.track_uris[j] for j in everything.row(i)] for i in rows]
-        ids = everything.playlist_ids[rows] if rows else np.zeros(0, dtype=np.int64)
-        names = [keep[int(everything.playlist_ids[i])] for i in rows]
-        return cls._checked(cls.from_lists(lists, ids, names=names), slices)
-
-    @staticmethod
-    def _checked(data: Interactions, slices: int | None) -> Interactions:
+        rows = library.interaction_rows(  # type: ignore[attr-defined]
+            source,
+            exclude_sources=UNTRAINABLE_SOURCES,
+            max_mpd_pid=None if slices is None else 1000 * slices,
+        )
+        data = cls.from_rows(rows)
         if data.n_edges == 0:
             what = f"in the first {slices} MPD slices" if slices is not None else "to learn from"
             raise InputError(
                 f"The library has no playlists {what} (Spotify playlists are never trained on).",
                 hint="Import MPD slices, CSV or M3U files first.",
             )
+        names = {p.id: p.name for p in library.playlists(source=source)}  # type: ignore[attr-defined]
+        data.names = [names.get(int(pid), "") for pid in data.playlist_ids]
         return data
 
     # -- shape -------------------------------------------------------------------------

@@ -427,30 +427,25 @@ class SpotipyGateway(RetryingCalls):
 
         ``POST /me/playlists`` is not idempotent: when the connection drops after Spotify
         created the playlist, a blind retry would leave an empty duplicate. The
-        description carries a one-off tag, so after a failure we look for a playlist
-        with that tag among the person's playlists and adopt it before creating again.
+        description carries a one-off tag, so after a failure the person's playlists are
+        searched for that tag before the create is tried again.
         """
         tag = f"[pa:{secrets.token_hex(4)}]"
-        description = f"Extended with Playlist Assistant {tag}"
-        for attempt in range(self.max_retries + 1):
-            try:
-                created = self._call(
-                    self.sp.current_user_playlist_create,
-                    name,
-                    public=public,
-                    description=description,
-                    idempotent=False,
-                    cancel=cancel,
-                )
-                return str(created["id"])
-            except SpotifyUnavailable:
-                found = [p for p in self.playlists(cancel=cancel) if tag in p.description]
-                if found:
-                    return found[0].id
-                if attempt == self.max_retries:
-                    raise
-                self._sleep(self.backoff * 2**attempt, cancel)
-        raise AssertionError("unreachable")
+
+        def created_with_tag() -> dict | None:
+            found = [p for p in self.playlists(cancel=cancel) if tag in p.description]
+            return {"id": found[0].id} if found else None
+
+        created = self._call(
+            self.sp.current_user_playlist_create,
+            name,
+            public=public,
+            description=f"Extended with Playlist Assistant {tag}",
+            idempotent=False,
+            recover=created_with_tag,
+            cancel=cancel,
+        )
+        return str(created["id"])
 
     def _add(self, spotify_id: str, uris: list[str]) -> dict:
         # spotipy's playlist_add_items posts a bare JSON list; the API documents

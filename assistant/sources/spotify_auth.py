@@ -319,10 +319,17 @@ class RetryingCalls:
         fn: Callable[..., Any],
         *args: Any,
         idempotent: bool = True,
+        recover: Callable[[], Any] | None = None,
         cancel: CancelToken | None = None,
         **kwargs: Any,
     ) -> Any:
-        """Calls spotipy with bounded retries; every failure becomes a SpotifyError."""
+        """Calls spotipy with bounded retries; every failure becomes a SpotifyError.
+
+        A call that is not idempotent is not repeated blindly after a failure whose
+        effect is unknown (a 5xx, a timeout, a dropped connection): without ``recover``
+        it fails at once; with it, ``recover()`` looks whether the effect landed and
+        returns the call's result if so (None if not), and only then is it retried.
+        """
         waited = 0.0
         failures = 0
         refreshed = False
@@ -370,7 +377,9 @@ class RetryingCalls:
             except requests.exceptions.RequestException as exc:
                 failure = f"The connection to Spotify failed ({type(exc).__name__})."
             failures += 1
-            if not idempotent or failures > self.max_retries:
+            if recover is not None and (landed := recover()) is not None:
+                return landed
+            if (not idempotent and recover is None) or failures > self.max_retries:
                 raise SpotifyUnavailable(failure)
             self._sleep(self.backoff * 2 ** (failures - 1), cancel)
 

@@ -498,19 +498,43 @@ class Library:
 
     # -- graph data --------------------------------------------------------------------
 
-    def interaction_rows(self, source: str | None = None) -> Iterator[tuple[int, str]]:
-        """(playlist_id, track_uri) for every playlist entry, by playlist then position."""
+    def interaction_rows(
+        self,
+        source: str | None = None,
+        *,
+        exclude_sources: Sequence[str] = (),
+        max_mpd_pid: int | None = None,
+    ) -> Iterator[tuple[int, str]]:
+        """(playlist_id, track_uri) for every playlist entry, by playlist then position.
+
+        Args:
+            source: only this source's playlists.
+            exclude_sources: leave these sources' playlists out.
+            max_mpd_pid: only MPD playlists with a pid below this (other sources too are
+                left out then).
+        """
+        where, params = [], []
         if source:
-            sql = (
-                "SELECT pt.playlist_id, pt.track_uri FROM playlist_tracks pt "
-                "JOIN playlists p ON p.id = pt.playlist_id WHERE p.source = ? "
-                "ORDER BY pt.playlist_id, pt.pos"
-            )
-            yield from self.conn.execute(sql, (source,))
-        else:
+            where.append("p.source = ?")
+            params.append(source)
+        if exclude_sources:
+            where.append(f"p.source NOT IN ({', '.join('?' * len(exclude_sources))})")
+            params.extend(exclude_sources)
+        if max_mpd_pid is not None:
+            where.append("p.source = 'mpd' AND CAST(p.source_ref AS INTEGER) < ?")
+            params.append(max_mpd_pid)
+        if not where:  # no join needed
             yield from self.conn.execute(
                 "SELECT playlist_id, track_uri FROM playlist_tracks ORDER BY playlist_id, pos"
             )
+            return
+        yield from self.conn.execute(
+            "SELECT pt.playlist_id, pt.track_uri FROM playlist_tracks pt "
+            "JOIN playlists p ON p.id = pt.playlist_id WHERE "
+            + " AND ".join(where)
+            + " ORDER BY pt.playlist_id, pt.pos",
+            params,
+        )
 
     def data_fingerprint(self) -> str:
         """Changes whenever playlists or their tracks change (cheap: counts and max ids)."""

@@ -176,12 +176,13 @@ class TrainDialog(QDialog):
     def config(self) -> dict[str, Any]:
         """The form as TrainConfig fields (built into a TrainConfig in the worker, since
         importing the training code loads torch)."""
+        loss, negatives = self.loss.currentData().split(":")
         return {
             "model": self.model.currentData(),
             "epochs": self.epochs.value(),
             "dim": self.dim.value(),
-            "loss": self.loss.currentData().split(":")[0],
-            "negatives": self.loss.currentData().split(":")[1],
+            "loss": loss,
+            "negatives": negatives,
             "device": self.device.currentData(),
         }
 
