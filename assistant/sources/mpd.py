@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import os
 import pickle
 import re
 import signal
@@ -71,6 +72,16 @@ _TRACK_TYPES: dict[str, type] = {
     "pos": int,
 }
 _TRACK_PREFIX = "spotify:track:"
+# A Spotify URI's id is 22 base-62 characters (as the CSV reader checks); artist and
+# album URIs may also be empty.
+_URI_PATTERNS = {
+    kind: re.compile(rf"spotify:{kind}:[0-9A-Za-z]{{22}}") for kind in ("track", "artist", "album")
+}
+_URI_FIELDS = (("track_uri", "track"), ("artist_uri", "artist"), ("album_uri", "album"))
+# Files are read whole and parsed (~3.5x their size in memory while parsing): a real
+# slice is 20–35 MB and a challenge set ~100 MB, so anything past this is refused from
+# its size before a byte is read (a 1 GB file of garbage would otherwise take ~3.4 GiB).
+MAX_FILE_BYTES = 256 << 20
 # One C call per entry: the values of a track row in TRACK_COLUMNS order, and its pos.
 _GET_ROW = itemgetter(*TRACK_FIELDS[:7])
 _GET_POS = itemgetter("pos")
@@ -213,9 +224,24 @@ def read_slice(path: str | Path) -> MpdSlice:
     return parse_slice(data, str(path), sha256=sha256_of(data))
 
 
-def read_bytes(path: str | Path) -> bytes:
+def read_bytes(path: str | Path, *, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The file's bytes; a file over ``limit`` is refused from its size, unread.
+
+    Raises:
+        ImportFormatError: the file is far larger than any MPD file.
+        InputError: the file cannot be read.
+    """
     try:
-        return Path(path).read_bytes()
+        with Path(path).open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > limit:
+                raise ImportFormatError(
+                    str(path),
+                    f"the file is {size / 2**20:,.0f} MiB: far larger than an MPD slice "
+                    f"(20–35 MB) or a challenge set (~100 MB), so it was not read "
+                    f"(the limit is {limit / 2**20:,.0f} MiB).",
+                )
+            return fh.read()
     except OSError as exc:
         raise InputError(f"{path}: cannot read the file ({exc.strerror}).") from exc
 
@@ -308,7 +334,47 @@ def _convert(raw_playlists: list, path: str) -> tuple[list[Playlist], list[Track
     # index pages hot (~15% faster once the tracks table outgrows the page cache).
     backwards = all_values[::-1]
     rows = dict(zip(map(_URI, backwards), backwards, strict=True))
+    if not _uris_valid(rows):
+        _explain_uris(raw_playlists, path)
     return playlists, sorted(rows.values(), key=_URI)
+
+
+def _uris_valid(rows: dict[str, tuple]) -> bool:
+    """Every distinct track, artist and album URI of a file is a Spotify URI.
+
+    Checked once per distinct value (C-level map over compiled patterns), not per entry.
+    """
+    artists = set(map(itemgetter(2), rows.values()))
+    albums = set(map(itemgetter(4), rows.values()))
+    artists.discard("")
+    albums.discard("")
+    return (
+        all(map(_URI_PATTERNS["track"].fullmatch, rows))
+        and all(map(_URI_PATTERNS["artist"].fullmatch, artists))
+        and all(map(_URI_PATTERNS["album"].fullmatch, albums))
+    )
+
+
+def _explain_uris(raw_playlists: list, path: str) -> NoReturn:
+    for index, p in enumerate(raw_playlists):
+        for i, t in enumerate(p["tracks"]):
+            for name, kind in _URI_FIELDS:
+                value = t[name]
+                if (value or kind == "track") and not _URI_PATTERNS[kind].fullmatch(value):
+                    raise ImportFormatError(
+                        path,
+                        f"track #{i}: {_shown(value)} is not a Spotify {kind} URI "
+                        f"(spotify:{kind}:<22 letters and digits>).",
+                        index=index,
+                        pid=p["pid"],
+                        field=name,
+                    )
+    raise ImportFormatError(path, "invalid Spotify URIs.", field="tracks")
+
+
+def _shown(value: object) -> str:
+    shown = repr(value)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def _type_problem(value: object, expected: str) -> str:
@@ -654,7 +720,7 @@ def read_challenge_set(path: str | Path) -> list[ChallengePlaylist]:
         seeds = []
         for i, t in enumerate(tracks):
             uri = t.get("track_uri") if type(t) is dict else None
-            if type(uri) is not str or not uri.startswith(_TRACK_PREFIX):
+            if type(uri) is not str or not _URI_PATTERNS["track"].fullmatch(uri):
                 raise ImportFormatError(
                     where,
                     f"track #{i}: needs a 'track_uri' like spotify:track:….",
