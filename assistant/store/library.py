@@ -117,14 +117,26 @@ class Library:
             # Before SQLite writes anything (WAL mode, page size, tables): another
             # program's database must stay byte-identical.
             _check_library_file(Path(target), create=create)
+        # A library on read-only media (or in a folder we may not write) is opened
+        # read-only and immutable: SQLite could not create the WAL index beside it, and
+        # reading works; any write then fails with a "read-only" LibraryError.
+        self.read_only = target != ":memory:" and not _writable(Path(target))
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves (db.atomic()).
-            conn = sqlite3.connect(target, isolation_level=None, timeout=30.0)
+            if self.read_only:
+                conn = sqlite3.connect(
+                    f"{Path(target).resolve().as_uri()}?mode=ro&immutable=1",
+                    uri=True,
+                    isolation_level=None,
+                    timeout=30.0,
+                )
+            else:
+                conn = sqlite3.connect(target, isolation_level=None, timeout=30.0)
         except sqlite3.Error as exc:
             raise _database_error(exc, target, opening=True) from exc
         try:
             conn.execute("PRAGMA foreign_keys = ON")
-            if target != ":memory:":
+            if target != ":memory:" and not self.read_only:
                 # Only takes effect on a new, empty file. 16 KiB pages (SQLite's default is
                 # 4 KiB) quarter the number of WAL frames a bulk import writes and then
                 # checkpoints (an MPD slice commits ~0.03 s faster); existing libraries keep
@@ -933,6 +945,13 @@ _CHOOSE_ANOTHER = (
     "Choose another file with --library PATH (or Settings → Data directory); "
     "the file was left untouched."
 )
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write the file and create its WAL files beside it."""
+    if not path.exists():
+        return True  # created (or refused) by _check_library_file
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
 
 
 def _check_library_file(path: Path, *, create: bool) -> None:
