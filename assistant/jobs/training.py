@@ -162,6 +162,9 @@ def train_on_library(
         except Cancelled:
             library.finish_training_run(run_id, status="cancelled", message="cancelled")
             raise
+        except KeyboardInterrupt:  # Ctrl+C in the terminal (the CLI prints the message)
+            library.finish_training_run(run_id, status="cancelled", message="interrupted (Ctrl+C)")
+            raise
         except AssistantError as exc:
             library.finish_training_run(run_id, status="failed", message=str(exc))
             raise

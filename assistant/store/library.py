@@ -757,13 +757,42 @@ class Library:
     def start_training_run(
         self, *, model: str, config: dict[str, Any], device: str, data_fingerprint: str
     ) -> int:
+        """Records a run as ``running`` with this process's pid (see :meth:`fail_stale_training_runs`)."""
         with self.atomic():
+            self.fail_stale_training_runs()
             cur = self.conn.execute(
-                "INSERT INTO training_runs (model, config, device, data_fingerprint, started_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (model, json.dumps(config), device, data_fingerprint, time.time()),
+                "INSERT INTO training_runs (model, config, device, data_fingerprint, started_at, "
+                "pid) VALUES (?, ?, ?, ?, ?, ?)",
+                (model, json.dumps(config), device, data_fingerprint, time.time(), os.getpid()),
             )
             return int(cur.lastrowid or 0)
+
+    def fail_stale_training_runs(self) -> int:
+        """Marks ``failed`` the runs left ``running`` by a process that is gone (kill -9,
+        a crash, a power loss); returns how many. A run of a live process is left alone.
+        """
+        stale = [
+            (run_id, pid)
+            for run_id, pid in self.conn.execute(
+                "SELECT id, pid FROM training_runs WHERE status = 'running'"
+            )
+            if not _process_alive(pid)
+        ]
+        if not stale:
+            return 0
+        with self.atomic():
+            for run_id, pid in stale:
+                self.conn.execute(
+                    "UPDATE training_runs SET status = 'failed', finished_at = ?, message = ? "
+                    "WHERE id = ? AND status = 'running'",
+                    (
+                        time.time(),
+                        f"interrupted: the process that ran it (pid {pid}) ended without "
+                        "finishing it (killed or crashed); nothing was saved",
+                        run_id,
+                    ),
+                )
+        return len(stale)
 
     def log_epoch(
         self, run_id: int, epoch: int, loss: float, metrics: dict[str, float], seconds: float
@@ -945,6 +974,31 @@ _CHOOSE_ANOTHER = (
     "Choose another file with --library PATH (or Settings → Data directory); "
     "the file was left untouched."
 )
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process with this pid runs on this machine (0: unknown, a run recorded
+    before pids were: taken as gone)."""
+    if pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # os.kill would terminate it there; ask for a handle instead
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        kernel32.CloseHandle(handle)
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # e.g. PermissionError: it exists, owned by someone else
+        return True
+    return True
 
 
 def _writable(path: Path) -> bool:
