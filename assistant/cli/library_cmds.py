@@ -95,7 +95,7 @@ def _print_summary(summary: ImportSummary) -> None:
 
 def cmd_import_mpd(args: argparse.Namespace) -> int:
     progress = StderrProgress()
-    with open_library(args) as library:
+    with open_library(args, create=True) as library:
         try:
             summary = import_mpd(library, args.paths, report=progress)
         finally:
@@ -120,7 +120,7 @@ def cmd_import_mpd(args: argparse.Namespace) -> int:
 
 
 def cmd_import_file(args: argparse.Namespace) -> int:
-    with open_library(args) as library:
+    with open_library(args, create=True) as library:
         result = import_csv(library, args.path)
     if result.skipped:
         print(f"{args.path}: already imported (same content); nothing changed.")
@@ -131,7 +131,7 @@ def cmd_import_file(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     progress = StderrProgress()
-    with open_library(args) as library:
+    with open_library(args, create=True) as library:
         try:
             summary = import_demo(library, report=progress)
         finally:

@@ -8,7 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.cli.common import StderrProgress, add_library_option, open_library, print_json
+from assistant.cli.common import (
+    StderrProgress,
+    add_library_option,
+    checked_out_path,
+    non_negative_int,
+    open_library,
+    positive_int,
+    print_json,
+)
 from assistant.config import load_settings, save_settings
 from assistant.errors import InputError
 from assistant.ml.models import ARCHITECTURES
@@ -32,12 +40,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="CKPT",
         help="checkpoint file to write (default: a new file in the per-user checkpoints folder)",
     )
-    p.add_argument("--epochs", type=int, default=d.epochs, metavar="N")
-    p.add_argument("--dim", type=int, default=d.dim, metavar="D")
+    p.add_argument("--epochs", type=positive_int, default=d.epochs, metavar="N")
+    p.add_argument("--dim", type=positive_int, default=d.dim, metavar="D")
     p.add_argument("--layers", type=int, default=d.layers, metavar="L")
-    p.add_argument("--heads", type=int, default=d.heads, metavar="H")
+    p.add_argument("--heads", type=positive_int, default=d.heads, metavar="H")
     p.add_argument("--lr", type=float, default=d.lr)
-    p.add_argument("--batch-size", type=int, default=d.batch_size, metavar="B")
+    p.add_argument("--batch-size", type=positive_int, default=d.batch_size, metavar="B")
     p.add_argument("--patience", type=int, default=d.patience, metavar="N")
     p.add_argument("--device", default=d.device, help="auto | cpu | cuda (default auto)")
     p.add_argument(
@@ -87,10 +95,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="CKPT",
         help="default: the active checkpoint, else the bundled one",
     )
-    p.add_argument("--k", type=int, default=50, metavar="K")
+    p.add_argument("--k", type=positive_int, default=50, metavar="K")
     p.add_argument("--explain", action="store_true", help="per-neighbour explanations")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--max-per-artist", type=int, default=0, metavar="N")
+    p.add_argument(
+        "--max-per-artist", type=non_negative_int, default=0, metavar="N", help="0: no limit"
+    )
     p.add_argument("--block-artist", action="append", default=[], metavar="NAME")
     p.add_argument("--device", default="cpu", help="cpu (default) | cuda | auto")
     add_library_option(p)
@@ -138,13 +148,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     from assistant.ml.device import describe, resolve_device
 
     config = _config(args)
+    out = checked_out_path(args.out) if args.out else None  # before, not after, training
     print(f"Training {config.model} on {describe(resolve_device(config.device))}…", file=sys.stderr)
     progress = StderrProgress()
     try:
         outcome = train_on_library(
             _library_path(args),
             config,
-            out_path=args.out,
+            out_path=out,
             report=progress,
             kcore=args.kcore,
             slices=args.slices,
@@ -331,7 +342,7 @@ def cmd_use(args: argparse.Namespace) -> int:
 
     loaded = ckpt.load(args.checkpoint)  # refuses corrupt or foreign files before switching
     meta = loaded.metadata
-    with open_library(args) as library:
+    with open_library(args, create=True) as library:
         library.register_checkpoint(
             path=str(Path(args.checkpoint).resolve()),
             model=loaded.model,

@@ -113,6 +113,8 @@ class Library:
         if self.path is None:
             self.path = default_library_path()
         target = str(self.path)
+        #: True when this opening created the file (the CLI says where).
+        self.created = target != ":memory:" and not _has_content(Path(target))
         if target != ":memory:":
             # Before SQLite writes anything (WAL mode, page size, tables): another
             # program's database must stay byte-identical.
@@ -1001,6 +1003,13 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _has_content(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
 def _writable(path: Path) -> bool:
     """Whether SQLite can write the file and create its WAL files beside it."""
     if not path.exists():
@@ -1020,7 +1029,7 @@ def _check_library_file(path: Path, *, create: bool) -> None:
             f"{path} is a folder, not a library file.",
             hint=f"Give a file path, e.g. --library {path / 'library.sqlite'}.",
         )
-    if not path.exists() or path.stat().st_size == 0:
+    if not _has_content(path):
         if not create:
             raise NotFound(
                 f"There is no library at {path}.",

@@ -56,7 +56,7 @@ def test_10_sigint_cancels_and_kill_9_is_failed_next_time(tmp_path: Path) -> Non
     proc = cli_process(*argv)
     _wait_for_running(lib, proc, 1)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and "Traceback" not in err, err
     assert _runs(lib) == [("cancelled", "interrupted (Ctrl+C)")]
     assert not (tmp_path / "m.ckpt").exists()
