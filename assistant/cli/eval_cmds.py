@@ -20,6 +20,7 @@ import numpy as np
 from assistant.cli.common import add_library_option, open_library, print_json
 from assistant.config import BUNDLED_CHECKPOINT, load_settings
 from assistant.errors import InputError
+from assistant.jobs.recommending import foreign_checkpoint_warning
 from assistant.ml.baselines import BASELINES, fit_baseline, tune_ease
 from assistant.ml.evaluate import (
     evaluate_by_category,
@@ -210,6 +211,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         service = load_service(args.checkpoint, args.device)
         model = getattr(service, "model_name", str(args.checkpoint))
         held = heldout_ids(service)
+        with open_library(args) as library:
+            warning = foreign_checkpoint_warning(
+                library, getattr(service, "metadata", {}), service.track_uris
+            )
+        if warning and held:
+            # Its held-out ids are row ids of the library it came from, not of this one.
+            held = None
+            notes.append(warning)
         cases = heldout_cases(args, data, held[0]) if held else []
         if held and cases:
             notes.append(

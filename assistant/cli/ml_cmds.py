@@ -338,11 +338,15 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_use(args: argparse.Namespace) -> int:
+    from assistant.jobs.recommending import foreign_checkpoint_warning
     from assistant.ml import checkpoint as ckpt
 
     loaded = ckpt.load(args.checkpoint)  # refuses corrupt or foreign files before switching
     meta = loaded.metadata
     with open_library(args, create=True) as library:
+        warning = foreign_checkpoint_warning(library, meta, loaded.track_uris)
+        if warning:
+            print(f"warning: {warning}", file=sys.stderr)
         library.register_checkpoint(
             path=str(Path(args.checkpoint).resolve()),
             model=loaded.model,

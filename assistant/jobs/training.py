@@ -152,6 +152,7 @@ def train_on_library(
                 "kcore": kcore,
                 "slices": slices,
                 "library_fingerprint": library.data_fingerprint(),
+                "library_id": library.library_id(),
             }
             ckpt.save_trained(
                 out,

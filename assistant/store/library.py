@@ -903,6 +903,19 @@ class Library:
 
     # -- settings stored with the data -------------------------------------------------
 
+    def library_id(self) -> str:
+        """This library's random id (recorded in the checkpoints trained on it)."""
+        return self.get_meta("library_id", "") or ""
+
+    def track_coverage(self, known_uris: Iterable[str]) -> tuple[int, int]:
+        """(how many, of all) distinct tracks in the library's playlists are in ``known_uris``."""
+        known = known_uris if isinstance(known_uris, set | frozenset) else set(known_uris)
+        total = hits = 0
+        for (uri,) in self.conn.execute("SELECT DISTINCT track_uri FROM playlist_tracks"):
+            total += 1
+            hits += uri in known
+        return hits, total
+
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default

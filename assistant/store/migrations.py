@@ -155,6 +155,8 @@ def _v_faults(conn: sqlite3.Connection) -> None:
       the playlists pointing at it keep their ``import_id``).
     - ``training_runs.pid``: a run left ``running`` by a killed process is recognised
       (its pid is gone) and marked failed on the next start.
+    - ``meta.library_id``: a random id that checkpoints record, so a checkpoint from
+      another library is recognised (its held-out playlist ids mean nothing here).
     """
     conn.execute(
         "CREATE TABLE imports_new (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
@@ -168,6 +170,7 @@ def _v_faults(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX imports_path ON imports(kind, path)")
     conn.execute("CREATE INDEX playlists_import ON playlists(import_id)")
     conn.execute("ALTER TABLE training_runs ADD COLUMN pid INTEGER NOT NULL DEFAULT 0")
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('library_id', lower(hex(randomblob(16))))")
 
 
 Migration = Callable[[sqlite3.Connection], None]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -70,3 +71,31 @@ def test_10_sigint_cancels_and_kill_9_is_failed_next_time(tmp_path: Path) -> Non
         assert library.fail_stale_training_runs() == 1
     assert _runs(lib)[-1][0] == "failed"
     assert not list(tmp_path.glob(".m.ckpt.*"))
+
+
+@pytest.mark.slow
+def test_12_a_checkpoint_from_another_library_is_flagged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from assistant.jobs.training import train_on_library
+    from assistant.ml.train import TrainConfig
+    from tests.faults.conftest import run_cli
+
+    home = make_library(tmp_path / "home.sqlite", n_playlists=40)
+    other = make_library(tmp_path / "other.sqlite", n_playlists=40, seed=1)
+    config = TrainConfig(model="lightgcn", epochs=2, dim=8, device="cpu")
+    out = train_on_library(home, config, out_path=tmp_path / "m.ckpt").checkpoint_path
+
+    code, _, err = run_cli(capsys, "use", out, "--library", other)
+    assert code == 0 and "trained on another library: it knows 100% of" in err, err
+    code, _, err = run_cli(capsys, "use", out, "--library", home)
+    assert code == 0 and "another library" not in err, err
+
+    evaluate = ["evaluate", "--checkpoint", out, "--protocol", "link", "--json"]
+    code, text, err = run_cli(capsys, *evaluate, "--library", other)
+    assert code == 0, err
+    notes = " ".join(json.loads(text)["notes"])
+    assert "trained on another library" in notes and "lists as held out" not in notes
+    code, text, err = run_cli(capsys, *evaluate, "--library", home)
+    assert code == 0, err
+    assert "lists as held out" in " ".join(json.loads(text)["notes"])
