@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,34 @@ def add_library_option(parser: argparse.ArgumentParser) -> None:
         help="the SQLite library file (default: the per-user library; "
         "PLAYLIST_ASSISTANT_HOME moves the whole data directory)",
     )
+
+
+# What a terminal must not receive raw from a name: C0/C1 controls (ANSI escapes, BEL,
+# carriage returns) and the bidirectional overrides that reorder what follows.
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+DISPLAY_LIMIT = 200
+
+
+def terminal_safe(text: str, limit: int = DISPLAY_LIMIT) -> str:
+    """A name for the terminal: unsafe characters escaped (``\\x1b``), at most ``limit``
+    characters (a 1 MB name is cut, with an ellipsis). The library keeps the exact name."""
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
+
+
+@contextmanager
+def quiet_on_broken_pipe() -> Iterator[None]:
+    """``playlists | head -1``: the reader went away, which is no error of ours.
+
+    Python's recipe: point stdout at /dev/null so the final flush at exit cannot raise.
+    """
+    try:
+        yield
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise
 
 
 def positive_int(text: str) -> int:

@@ -16,6 +16,7 @@ from assistant.cli.common import (
     open_library,
     positive_int,
     print_json,
+    terminal_safe,
 )
 from assistant.config import load_settings, save_settings
 from assistant.errors import InputError
@@ -243,12 +244,12 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         )
     for rec in result.recommendations:
         t = meta.get(rec.track_uri)
-        label = f"{t.artist_name} – {t.name}" if t else rec.track_uri
+        label = terminal_safe(f"{t.artist_name} – {t.name}") if t else rec.track_uri
         print(f"{rec.rank:3d}. {label}  ({rec.score:.3f})")
         if args.explain:
             for reason in rec.reasons[:3]:
                 n = meta.get(reason.neighbor_uri)
-                who = f"{n.artist_name} – {n.name}" if n else reason.neighbor_uri
+                who = terminal_safe(f"{n.artist_name} – {n.name}") if n else reason.neighbor_uri
                 print(
                     f"       ← {who}  attention {reason.attention:.2f}, "
                     f"contribution {reason.contribution:+.3f}"

@@ -36,6 +36,7 @@ import torch
 from assistant import __version__
 from assistant.errors import AssistantError, CheckpointError
 from assistant.ml.spec import ModelSpec
+from assistant.process import remove_stale_temp_files
 
 FORMAT = "playlist-assistant-checkpoint"
 FORMAT_VERSION = 1
@@ -92,7 +93,12 @@ def save(path: str | Path, metadata: dict[str, Any], tensors: dict[str, torch.Te
         "tensors": cpu,
         "checksum": checksum(meta_json, cpu),
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # Our pid in the name: a kill -9 mid-write leaves the file, and the next save (of any
+    # process) removes it once this pid is gone.
+    remove_stale_temp_files(path.parent, path.name)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     umask = os.umask(0)
     os.umask(umask)
     try:

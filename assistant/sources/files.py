@@ -22,6 +22,7 @@ from pathlib import Path
 
 from assistant.domain import Playlist, Track
 from assistant.errors import InputError
+from assistant.process import remove_stale_temp_files
 from assistant.store.library import TrackRow
 
 CSV_COLUMNS = (
@@ -318,6 +319,7 @@ def _read(path: str | Path) -> bytes:
 def _write_atomic(path: str | Path, text: str) -> None:
     """Writes next to the target and renames, so a failure never leaves half a file."""
     target = Path(path)
+    remove_stale_temp_files(target.parent, target.name)  # left by a killed writer
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8", newline="")

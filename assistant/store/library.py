@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 import sqlite_utils
 
+from assistant import process
 from assistant.config import default_library_path
 from assistant.domain import (
     SOURCES,
@@ -778,7 +779,7 @@ class Library:
             for run_id, pid in self.conn.execute(
                 "SELECT id, pid FROM training_runs WHERE status = 'running'"
             )
-            if not _process_alive(pid)
+            if not process.alive(pid)
         ]
         if not stale:
             return 0
@@ -989,31 +990,6 @@ _CHOOSE_ANOTHER = (
     "Choose another file with --library PATH (or Settings → Data directory); "
     "the file was left untouched."
 )
-
-
-def _process_alive(pid: int) -> bool:
-    """Whether a process with this pid runs on this machine (0: unknown, a run recorded
-    before pids were: taken as gone)."""
-    if pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":  # os.kill would terminate it there; ask for a handle instead
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        kernel32.CloseHandle(handle)
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # e.g. PermissionError: it exists, owned by someone else
-        return True
-    return True
 
 
 def _has_content(path: Path) -> bool:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from assistant.domain import Track
 from assistant.store import Library
-from tests.faults.conftest import run_cli
+from tests.faults.conftest import cli_process, run_cli
 from tests.sources.factory import uid
 
 
@@ -107,3 +112,67 @@ def test_13_train_out_is_checked_before_training_and_stored_absolute(
 
     monkeypatch.chdir(tmp_path)
     assert checked_out_path(Path("m.ckpt")) == tmp_path / "m.ckpt"
+
+
+NASTY = "\x1b[31mred\x1b[0m\x07bell\u202egnp.exe\rover"
+
+
+def test_16_names_are_escaped_and_cut_for_the_terminal(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lib = tmp_path / "lib.sqlite"
+    with Library(lib) as library:
+        library.add_tracks([Track(f"spotify:track:{uid(1)}", NASTY, artist_name=NASTY)])
+        library.create_local_playlist(NASTY, [f"spotify:track:{uid(1)}"])
+        library.create_local_playlist("x" * 1_000_000, [f"spotify:track:{uid(1)}"])
+    for argv in (["playlists"], ["show", "1"]):
+        code, out, _ = run_cli(capsys, *argv, "--library", lib)
+        assert code == 0
+        assert not any(ch in out for ch in "\x1b\x07\u202e\r"), repr(out)
+        assert "\\x1b[31mred" in out and "\\u202egnp.exe" in out
+    code, out, _ = run_cli(capsys, "playlists", "--library", lib)
+    assert max(map(len, out.splitlines())) < 300 and "x" * 198 + "…" in out
+    with Library(lib) as library:  # the library keeps the exact names
+        assert library.playlist(1).name == NASTY
+
+
+@pytest.mark.slow
+def test_16_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    lib = tmp_path / "lib.sqlite"
+    with Library(lib) as library:
+        library.add_tracks([Track(f"spotify:track:{uid(1)}", "t")])
+        for i in range(3000):
+            library.create_local_playlist(f"playlist {i:05d}", [f"spotify:track:{uid(1)}"])
+    proc = cli_process("playlists", "--limit", "0", "--library", lib)
+    assert proc.stdout is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # `| head -1`
+    err = proc.stderr.read() if proc.stderr else ""
+    proc.wait(timeout=60)
+    assert first.strip() and "Traceback" not in err and "BrokenPipe" not in err, err
+
+
+@pytest.mark.slow
+def test_16_ctrl_c_during_start_up_prints_no_traceback(tmp_path: Path) -> None:
+    for delay in (0.3, 0.8, 1.5):
+        proc = cli_process("stats", "--library", tmp_path / "lib.sqlite")
+        time.sleep(delay)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert "Traceback" not in err, (delay, err)
+
+
+def test_16_a_killed_writers_temp_file_is_cleaned_up(tmp_path: Path) -> None:
+    from assistant.ml import checkpoint as ckpt
+    from tests.faults.test_checkpoint_faults import small_checkpoint
+
+    target = tmp_path / "m.ckpt"
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    stale = tmp_path / f".m.ckpt.{dead.stdout.strip()}.abcd.tmp"
+    stale.write_bytes(b"half a checkpoint")
+    mine = tmp_path / f".m.ckpt.{os.getpid()}.efgh.tmp"  # a live writer's: kept
+    mine.write_bytes(b"in progress")
+    small_checkpoint(target)
+    assert not stale.exists() and mine.exists()
+    assert ckpt.load(target)
