@@ -309,12 +309,15 @@ class Library:
                     "UPDATE playlists SET import_id = ? WHERE import_id = ?", (import_id, old)
                 )
                 self.conn.execute("DELETE FROM imports WHERE id = ?", (old,))
-            self.conn.execute(
-                "UPDATE imports SET (num_playlists, num_entries) = (SELECT count(*), "
-                "coalesce(sum(num_tracks), 0) FROM playlists WHERE import_id = ?) WHERE id = ?",
-                (import_id, import_id),
-            )
+            self._recount_import(import_id)
         return ImportResult(path, len(playlists), entries)
+
+    def _recount_import(self, import_id: int) -> None:
+        self.conn.execute(
+            "UPDATE imports SET (num_playlists, num_entries) = (SELECT count(*), "
+            "coalesce(sum(num_tracks), 0) FROM playlists WHERE import_id = ?) WHERE id = ?",
+            (import_id, import_id),
+        )
 
     def _already_imported(self, kind: str, path: str, sha256: str, keyed_by_path: bool) -> bool:
         if not keyed_by_path:
@@ -464,7 +467,12 @@ class Library:
 
     def delete_playlist(self, playlist_id: int) -> None:
         with self.atomic():
+            row = self.conn.execute(
+                "SELECT import_id FROM playlists WHERE id = ?", (playlist_id,)
+            ).fetchone()
             self.conn.execute("DELETE FROM playlists WHERE id = ?", (playlist_id,))
+            if row is not None and row[0] is not None:
+                self._recount_import(row[0])  # its imports row keeps counting truly
 
     def delete_source(self, source: str) -> int:
         """Deletes every playlist of a source (and tracks no other playlist uses).
