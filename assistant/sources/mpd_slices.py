@@ -318,7 +318,8 @@ def _convert(raw_playlists: list, path: str) -> tuple[list[Playlist], list[Track
 def _uris_valid(rows: dict[str, tuple]) -> bool:
     """Every distinct track, artist and album URI of a file is a Spotify URI.
 
-    Checked once per distinct value (C-level map over compiled patterns), not per entry.
+    Checked once per distinct value (a C-level map of compiled patterns), not per entry;
+    in a helper-process import this runs beside the SQLite writer.
     """
     artists = set(map(itemgetter(2), rows.values()))
     albums = set(map(itemgetter(4), rows.values()))
