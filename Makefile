@@ -41,7 +41,7 @@ demo: $(STAMP)
 	$(BIN)/python -m assistant.sources.demo resources/demo
 
 models: $(STAMP)
-	$(BIN)/python -m assistant.ml.bundle
+	$(BIN)/python -m assistant.build_demo_model
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

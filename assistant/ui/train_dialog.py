@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.errors import Cancelled
+from assistant.jobs.checkpoints import device_choices
 from assistant.progress import Progress, format_seconds
 
 MODELS = (("GAT+MLP", "gat-mlp"), ("GAT", "gat"), ("LightGCN", "lightgcn"))
@@ -38,15 +39,6 @@ LOSSES = (
     ("BPR, random negatives", "bpr", "random"),
 )
 METRIC_KEYS = ("ndcg", "recall@50", "recall@20", "r_precision", "val_ndcg")
-
-
-def device_description() -> dict[str, str]:
-    """What "auto" means on this machine (runs in the worker: importing torch is slow)."""
-    import torch
-
-    if torch.cuda.is_available():
-        return {"auto": f"auto (CUDA: {torch.cuda.get_device_name(0)})", "cuda": "cuda"}
-    return {"auto": "auto (CPU — no CUDA device found)", "cuda": "cuda (not available)"}
 
 
 class TrainDialog(QDialog):
@@ -165,7 +157,7 @@ class TrainDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(760, 560)
         window.worker.submit(
-            device_description, on_result=self._set_device_labels, on_error=lambda _e: None
+            device_choices, on_result=self._set_device_labels, on_error=lambda _e: None
         )
 
     def _set_device_labels(self, labels: dict[str, str]) -> None:

@@ -8,12 +8,9 @@ import pytest
 
 from assistant import config
 from assistant.config import Settings
-from assistant.jobs.recommending import (
-    active_checkpoint_path,
-    recommend_for_playlist,
-    recommend_for_seeds,
-)
-from assistant.ml.graph import Interactions
+from assistant.jobs.checkpoints import active_checkpoint_path
+from assistant.jobs.recommending import recommend_for_playlist, recommend_for_seeds
+from assistant.jobs.training_data import training_interactions
 from assistant.ml.recommend import RecommenderService
 from assistant.ml.train import train
 from assistant.store.library import Library
@@ -24,7 +21,7 @@ from tests.jobs.test_training import make_library, tiny
 def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RecommenderService]:
     lib = make_library(tmp_path_factory.mktemp("lib") / "lib.sqlite")
     with Library(lib) as library:
-        data = Interactions.from_library(library)
+        data = training_interactions(library)
     service = RecommenderService.from_scorer(train(data, tiny(epochs=2, model="gat")).model)
     return lib, service
 
