@@ -165,7 +165,9 @@ def pack_error(exc: BaseException) -> PackedError:
     return name, (str(exc),), {}
 
 
-def unpack_error(packed: PackedError, base: type[AssistantError] = AssistantError) -> AssistantError:
+def unpack_error(
+    packed: PackedError, base: type[AssistantError] = AssistantError
+) -> AssistantError:
     """The error :func:`pack_error` described, as the same class of this module.
 
     An error of no class here (a bug in the other process) becomes a

@@ -108,9 +108,7 @@ def heldout_ids(service: Any) -> tuple[set[int], str] | None:
     return None
 
 
-def heldout_cases(
-    options: EvaluationOptions, data: Interactions, held: set[int]
-) -> list[Case]:
+def heldout_cases(options: EvaluationOptions, data: Interactions, held: set[int]) -> list[Case]:
     """Cases built from the checkpoint's held-out playlists only (none of them trained on)."""
     rows = [i for i, pid in enumerate(data.playlist_ids) if int(pid) in held]
     if len(rows) < 2:

@@ -25,6 +25,7 @@ from assistant.progress import CancelToken, ProgressCallback
 POLL_SECONDS = 0.05
 NICENESS = 10
 
+
 def run_in_process(
     fn: Callable[..., Any] | str,
     *args: Any,

@@ -16,7 +16,7 @@ from assistant.config import Settings, load_settings
 from assistant.progress import CancelToken, ProgressCallback
 from assistant.sources.spotify import (
     ExportResult,
-    ImportSummary,
+    SpotifyImportSummary,
     SpotifyPlaylistInfo,
     SpotifyUser,
     SpotipyGateway,
@@ -26,7 +26,7 @@ from assistant.store.library import Library
 
 __all__ = [
     "ExportResult",
-    "ImportSummary",
+    "SpotifyImportSummary",
     "SpotifyPlaylistInfo",
     "SpotifyUser",
     "notice_text",
@@ -72,7 +72,7 @@ def import_playlists(
     *,
     report: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
-) -> ImportSummary:
+) -> SpotifyImportSummary:
     """Imports the person's playlists (None: all of them) into the library."""
     with Library(library_path) as library:
         return gateway(settings).import_playlists(library, ids, report=report, cancel=cancel)

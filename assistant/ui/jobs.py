@@ -39,10 +39,10 @@ def to_rows(library: Library, recs: Sequence[Recommendation]) -> list[Recommenda
     rows = []
     for rec in recs:
         track = known.get(rec.track_uri) or Track(rec.track_uri)
-        neighbours = {
+        neighbors = {
             x.neighbor_uri: known[x.neighbor_uri] for x in rec.reasons if x.neighbor_uri in known
         }
-        rows.append(RecommendationRow(rec, track, neighbours))
+        rows.append(RecommendationRow(rec, track, neighbors))
     return rows
 
 

@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.rec_job: Job | None = None
         self.model_name = ""
         self.device_name = settings.device
+        self.closed = False  # set by closeEvent: late job results are dropped then
         self._open_errors: dict[str, QMessageBox] = {}
         self.ask = self._ask  # replaced in tests: (title, text) -> bool
         self.blocked = self._load_blocked()
@@ -247,6 +248,8 @@ class MainWindow(QMainWindow):
         self.update_model_status()
 
     def update_model_status(self) -> None:
+        if self.closed:
+            return
         path = active_checkpoint_path(self.settings)
         name = self.model_name or path.stem
         self.model_label.setText(f"Model: {name} ({path.name})")
@@ -457,7 +460,8 @@ class MainWindow(QMainWindow):
 
     def show_recommendations(self, batch: jobs.RecommendationBatch) -> None:
         if (
-            self.playlist is None
+            self.closed
+            or self.playlist is None
             or batch.playlist_id != self.playlist.id
             or batch.version != self.version
         ):
@@ -591,6 +595,9 @@ class MainWindow(QMainWindow):
         qs.setValue("splitter", self.splitter.saveState())
         qs.sync()
         self.worker.shutdown()
+        # Results of jobs that finished during the shutdown still arrive (queued signals):
+        # they must not touch the closed library.
+        self.closed = True
         self.library.close()
         super().closeEvent(event)
 

@@ -37,7 +37,7 @@ from assistant.errors import AuthExpired, Cancelled, NotSignedIn, RateLimited, S
 from assistant.jobs import spotify_sync
 from assistant.jobs.spotify_sync import (
     ExportResult,
-    ImportSummary,
+    SpotifyImportSummary,
     SpotifyPlaylistInfo,
     SpotifyUser,
     notice_text,
@@ -169,7 +169,10 @@ class SpotifyMenu(QObject):
 
     def refresh_status(self) -> None:
         self.window.worker.submit(
-            spotify_sync.signed_in_user, self.settings, on_result=self._show_user, on_error=self._status_error
+            spotify_sync.signed_in_user,
+            self.settings,
+            on_result=self._show_user,
+            on_error=self._status_error,
         )
 
     def _show_user(self, user: SpotifyUser | None) -> None:
@@ -261,7 +264,7 @@ class SpotifyMenu(QObject):
             name="spotify import",
         )
 
-    def _imported(self, summary: ImportSummary) -> None:
+    def _imported(self, summary: SpotifyImportSummary) -> None:
         self._close_progress()
         self.window.refresh_library()
         text = f"Imported {len(summary.imported)} playlists, {len(summary.unchanged)} unchanged."

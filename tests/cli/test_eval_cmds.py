@@ -145,6 +145,7 @@ def test_evaluate_without_recommender_or_with_missing_checkpoint_says_what_to_do
     assert "checkpoint" in err.lower() or "baseline" in err.lower()
 
 
+@pytest.mark.slow
 def test_evaluate_and_challenge_with_a_trained_checkpoint(
     demo_library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
