@@ -16,6 +16,7 @@ import multiprocessing
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -46,13 +47,16 @@ def run_in_process(
     """
     ctx = multiprocessing.get_context("spawn")
     events = ctx.Queue()
-    stop = ctx.Event()
+    # A lock-free flag, not an Event: Event.set() waits for every waiter to wake, and a
+    # child that already exited (its watcher thread killed mid-wait) never does, which
+    # hung the parent whenever the job failed fast.
+    stop = ctx.RawValue("b", 0)
     proc = ctx.Process(target=_child, args=(fn, args, kwargs, events, stop), daemon=True)
     proc.start()
     try:
         while True:
             if cancel is not None and cancel.cancelled:
-                stop.set()
+                stop.value = 1
             try:
                 kind, payload = events.get(timeout=POLL_SECONDS)
             except queue.Empty:
@@ -75,7 +79,7 @@ def run_in_process(
             else:
                 raise unpack_error(payload)
     finally:
-        stop.set()
+        stop.value = 1
         proc.join(timeout=30)
         if proc.is_alive():
             proc.kill()
@@ -97,7 +101,8 @@ def _child(
     token = CancelToken()
 
     def watch() -> None:
-        stop.wait()
+        while not stop.value:
+            time.sleep(POLL_SECONDS)
         token.cancel()
 
     threading.Thread(target=watch, daemon=True).start()
