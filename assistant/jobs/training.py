@@ -44,9 +44,9 @@ class TrainOutcome:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def default_checkpoint_path(model: str) -> Path:
-    """A fresh file name in the per-user checkpoints folder."""
-    return checkpoints_dir() / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}.ckpt"
+def default_checkpoint_path(model: str, folder: Path | None = None) -> Path:
+    """A fresh file name for a new checkpoint (default folder: the per-user checkpoints)."""
+    return (folder or checkpoints_dir()) / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}.ckpt"
 
 
 def validation_split(

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from assistant.errors import Cancelled
 from assistant.jobs.checkpoints import device_choices
+from assistant.jobs.training import default_checkpoint_path
 from assistant.progress import Progress, format_seconds
 
 MODELS = (("GAT+MLP", "gat-mlp"), ("GAT", "gat"), ("LightGCN", "lightgcn"))
@@ -198,7 +199,7 @@ class TrainDialog(QDialog):
         for w in (self.model, self.epochs, self.dim, self.loss, self.device):
             w.setEnabled(False)
         self.cancel_button.setText("Cancel")
-        out = self.out_dir / f"{model}-{_stamp()}.ckpt"
+        out = default_checkpoint_path(model, self.out_dir)
         self.job = self.window_.worker.submit(
             train_job,
             self.window_.library_path,
@@ -320,9 +321,3 @@ def _fit_view(plot: pg.PlotWidget, xs: list[float], ys: list[float]) -> None:
     plot.getViewBox().setRange(
         xRange=(min(xs) - 0.3, max(xs) + 0.3), yRange=(low - pad, high + pad), padding=0
     )
-
-
-def _stamp() -> str:
-    import time
-
-    return time.strftime("%Y%m%d-%H%M%S")
