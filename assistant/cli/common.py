@@ -114,6 +114,15 @@ def open_library(args: argparse.Namespace, *, create: bool = False) -> Library:
     return library
 
 
+def library_path(args: argparse.Namespace) -> Path:
+    """The library file the command works on, for jobs that open their own connection.
+
+    The library must exist (these commands read it): no library there is NotFound.
+    """
+    with open_library(args) as library:
+        return Path(library.path)
+
+
 class StderrProgress:
     """Prints progress events on one refreshing stderr line (plain lines when not a tty)."""
 

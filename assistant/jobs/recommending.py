@@ -9,23 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from pathlib import Path
 
-from assistant import config
-from assistant.config import Settings
 from assistant.domain import Recommendation
 from assistant.ml.recommend import RecommenderService, RecommendResult
 from assistant.store.library import Library
 
 # Ask the model for this many times k when filters may drop some of its proposals.
 FILTER_HEADROOM = 4
-
-
-def active_checkpoint_path(settings: Settings) -> Path:
-    """The checkpoint to use: the person's active one, else the bundled one."""
-    if settings.active_checkpoint:
-        return Path(settings.active_checkpoint)
-    return config.BUNDLED_CHECKPOINT
 
 
 def filter_by_artist(
@@ -132,24 +122,4 @@ def recommend_for_playlist(
         blocked_artists=blocked_artists,
         playlist_id=playlist_id,
         explain=explain,
-    )
-
-
-def same_library(library: Library, metadata: dict) -> bool:
-    """Whether a checkpoint was trained on this library (its playlist ids mean something)."""
-    data = metadata.get("data")
-    trained_on = data.get("library_id") if isinstance(data, dict) else None
-    return bool(trained_on) and trained_on == library.library_id()
-
-
-def foreign_checkpoint_warning(library: Library, metadata: dict, track_uris: Sequence[str]) -> str:
-    """A warning with the coverage when a checkpoint was trained elsewhere ("" if not)."""
-    if same_library(library, metadata):
-        return ""
-    hits, total = library.track_coverage(track_uris)
-    share = f"{hits / total:.0%}" if total else "none"
-    return (
-        f"This checkpoint was trained on another library: it knows {share} of this "
-        f"library's tracks ({hits:,} of {total:,}); the others are never recommended and "
-        "are ignored as seeds. Train on this library for full coverage."
     )
