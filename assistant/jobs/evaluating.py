@@ -244,7 +244,7 @@ def write_submission(
 
 
 def write_challenge_submission(
-    library_path: str | Path,
+    library_path: str | Path | None,
     challenge_set: Path,
     out: Path,
     *,
@@ -265,6 +265,8 @@ def write_challenge_submission(
 
     playlists = read_challenge_set(challenge_set)
     if baseline:
+        if library_path is None:
+            raise InputError("A baseline is fitted on a library: give --library PATH.")
         data = library_interactions(library_path)
         rank = scorer_ranker(fit_named_baseline(baseline, None, data), data)
         model = baseline
