@@ -29,12 +29,15 @@ def wants_gui(argv: Sequence[str]) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if wants_gui(args):
-        from assistant.app import main as gui_main
+    try:
+        if wants_gui(args):
+            from assistant.app import main as gui_main
 
-        return gui_main(args)
-    from assistant.cli import main as cli_main
-
+            return gui_main(args)
+        from assistant.cli import main as cli_main
+    except KeyboardInterrupt:  # Ctrl+C while the modules load: nothing was done yet
+        print("Interrupted before anything was done.", file=sys.stderr)
+        return 130
     return cli_main(args)
 
 

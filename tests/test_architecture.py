@@ -22,7 +22,7 @@ PACKAGE = Path(assistant.__file__).parent
 LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "base": (
         ("assistant", "assistant.errors", "assistant.progress", "assistant.domain",
-         "assistant.config"),
+         "assistant.config", "assistant.process"),
         (),
     ),
     "store": (("assistant.store",), ("base",)),

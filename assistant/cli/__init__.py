@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from assistant import __version__
 from assistant.cli import eval_cmds, library_cmds, ml_cmds, spotify_cmds
+from assistant.cli.common import quiet_on_broken_pipe
 from assistant.errors import AssistantError
 
 # Each defines ``register(subparsers)``. They import the heavy code (numpy, torch, the
@@ -34,16 +35,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        parser = build_parser()  # start-up: a Ctrl+C may land here
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print("Interrupted before anything was done.", file=sys.stderr)
+        return 130
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with quiet_on_broken_pipe():
+            return int(args.func(args) or 0)
     except AssistantError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print("Interrupted; the last unfinished write was rolled back.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output stopped (e.g. `| head`)
+        return 141

@@ -111,7 +111,8 @@ def cmd_challenge(args: argparse.Namespace) -> int:
     from assistant.jobs.evaluating import N_PREDICTIONS, write_challenge_submission
 
     outcome = write_challenge_submission(
-        library_path(args),
+        # Only a baseline is fitted on the library; a checkpoint needs none.
+        library_path(args) if args.baseline else None,
         args.challenge_set,
         args.out,
         checkpoint=args.checkpoint,

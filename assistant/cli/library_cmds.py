@@ -7,7 +7,13 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from assistant.cli.common import StderrProgress, add_library_option, open_library, print_json
+from assistant.cli.common import (
+    StderrProgress,
+    add_library_option,
+    open_library,
+    print_json,
+    terminal_safe,
+)
 from assistant.jobs.imports import (
     EXPORT_FORMATS,
     ImportSummary,
@@ -95,7 +101,7 @@ def _print_summary(summary: ImportSummary) -> None:
 
 def cmd_import_mpd(args: argparse.Namespace) -> int:
     progress = StderrProgress()
-    with open_library(args) as library:
+    with open_library(args, create=True) as library:
         try:
             summary = import_mpd(library, args.paths, report=progress)
         finally:
@@ -120,18 +126,18 @@ def cmd_import_mpd(args: argparse.Namespace) -> int:
 
 
 def cmd_import_file(args: argparse.Namespace) -> int:
-    with open_library(args) as library:
+    with open_library(args, create=True) as library:
         result = import_csv(library, args.path)
     if result.skipped:
         print(f"{args.path}: already imported (same content); nothing changed.")
     else:
-        print(f"Imported {args.path.stem!r}: {result.entries} tracks.")
+        print(f"Imported '{terminal_safe(args.path.stem)}': {result.entries} tracks.")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     progress = StderrProgress()
-    with open_library(args) as library:
+    with open_library(args, create=True) as library:
         try:
             summary = import_demo(library, report=progress)
         finally:
@@ -161,7 +167,10 @@ def cmd_playlists(args: argparse.Namespace) -> int:
         ref = f"{r.source}:{r.source_ref}"
         if len(ref) > ref_width:
             ref = "…" + ref[-(ref_width - 1) :]
-        print(f"{r.id:>{width}}  {ref:<{ref_width}}  {r.num_tracks:>4} tracks  {r.name}")
+        print(
+            f"{r.id:>{width}}  {terminal_safe(ref):<{ref_width}}  {r.num_tracks:>4} tracks  "
+            f"{terminal_safe(r.name)}"
+        )
     if limit and len(rows) == limit:
         print(f"(first {limit}; --limit 0 shows all, --search TEXT narrows)")
     return 0
@@ -186,19 +195,19 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(data)
         return 0
     total_ms = sum(tracks[u].duration_ms for u in playlist.track_uris if u in tracks)
-    print(f"{playlist.name}  [id {playlist.id}, {playlist.source}:{playlist.source_ref}]")
+    ref = terminal_safe(f"{playlist.source}:{playlist.source_ref}")
+    print(f"{terminal_safe(playlist.name)}  [id {playlist.id}, {ref}]")
     if playlist.description:
-        print(playlist.description)
+        print(terminal_safe(playlist.description, limit=1000))
     print(f"{len(playlist.track_uris)} tracks, {format_seconds(total_ms / 1000)}")
     for pos, uri in enumerate(playlist.track_uris, start=1):
         t = tracks.get(uri)
         if t is None:
             print(f"{pos:>4}. {uri}")
             continue
-        album = f"  [{t.album_name}]" if t.album_name else ""
-        print(
-            f"{pos:>4}. {t.name or uri} — {t.artist_name or '?'}{album}  {_duration(t.duration_ms)}"
-        )
+        album = f"  [{terminal_safe(t.album_name)}]" if t.album_name else ""
+        name, artist = terminal_safe(t.name or uri), terminal_safe(t.artist_name or "?")
+        print(f"{pos:>4}. {name} — {artist}{album}  {_duration(t.duration_ms)}")
     return 0
 
 
@@ -207,7 +216,10 @@ def cmd_export_file(args: argparse.Namespace) -> int:
         playlist = library.find_playlist(args.playlist)
         assert playlist.id is not None
         out = export_playlist_file(library, playlist.id, args.format, args.out, links=args.links)
-    print(f"Wrote {playlist.name!r} ({len(playlist.track_uris)} tracks) to {out}.")
+    print(
+        f"Wrote '{terminal_safe(playlist.name)}' ({len(playlist.track_uris)} tracks) "
+        f"to {terminal_safe(str(out), limit=1000)}."
+    )
     return 0
 
 

@@ -11,9 +11,13 @@ from typing import Any
 from assistant.cli.common import (
     StderrProgress,
     add_library_option,
+    checked_out_path,
     library_path,
+    non_negative_int,
     open_library,
+    positive_int,
     print_json,
+    terminal_safe,
 )
 from assistant.config import load_settings
 from assistant.errors import InputError
@@ -38,12 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="CKPT",
         help="checkpoint file to write (default: a new file in the per-user checkpoints folder)",
     )
-    p.add_argument("--epochs", type=int, default=d.epochs, metavar="N")
-    p.add_argument("--dim", type=int, default=d.dim, metavar="D")
+    p.add_argument("--epochs", type=positive_int, default=d.epochs, metavar="N")
+    p.add_argument("--dim", type=positive_int, default=d.dim, metavar="D")
     p.add_argument("--layers", type=int, default=d.layers, metavar="L")
-    p.add_argument("--heads", type=int, default=d.heads, metavar="H")
+    p.add_argument("--heads", type=positive_int, default=d.heads, metavar="H")
     p.add_argument("--lr", type=float, default=d.lr)
-    p.add_argument("--batch-size", type=int, default=d.batch_size, metavar="B")
+    p.add_argument("--batch-size", type=positive_int, default=d.batch_size, metavar="B")
     p.add_argument("--patience", type=int, default=d.patience, metavar="N")
     p.add_argument("--device", default=d.device, help="auto | cpu | cuda (default auto)")
     p.add_argument(
@@ -93,10 +97,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="CKPT",
         help="default: the active checkpoint, else the bundled one",
     )
-    p.add_argument("--k", type=int, default=50, metavar="K")
+    p.add_argument("--k", type=positive_int, default=50, metavar="K")
     p.add_argument("--explain", action="store_true", help="per-neighbour explanations")
     p.add_argument("--json", action="store_true", help="print one JSON object")
-    p.add_argument("--max-per-artist", type=int, default=0, metavar="N")
+    p.add_argument(
+        "--max-per-artist", type=non_negative_int, default=0, metavar="N", help="0: no limit"
+    )
     p.add_argument("--block-artist", action="append", default=[], metavar="NAME")
     p.add_argument("--device", default="cpu", help="cpu (default) | cuda | auto")
     add_library_option(p)
@@ -139,6 +145,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     from assistant.jobs.training import train_on_library
 
     config = _config(args)
+    out = checked_out_path(args.out) if args.out else None  # before, not after, training
     device = describe_device(resolve_device(config.device))
     print(f"Training {config.model} on {device}…", file=sys.stderr)
     progress = StderrProgress()
@@ -146,7 +153,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         outcome = train_on_library(
             library_path(args),
             config,
-            out_path=args.out,
+            out_path=out,
             report=progress,
             kcore=args.kcore,
             slices=args.slices,
@@ -224,12 +231,12 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         )
     for rec in result.recommendations:
         t = meta.get(rec.track_uri)
-        label = f"{t.artist_name} – {t.name}" if t else rec.track_uri
+        label = terminal_safe(f"{t.artist_name} – {t.name}") if t else rec.track_uri
         print(f"{rec.rank:3d}. {label}  ({rec.score:.3f})")
         if args.explain:
             for reason in rec.reasons[:3]:
                 n = meta.get(reason.neighbor_uri)
-                who = f"{n.artist_name} – {n.name}" if n else reason.neighbor_uri
+                who = terminal_safe(f"{n.artist_name} – {n.name}") if n else reason.neighbor_uri
                 print(
                     f"       ← {who}  attention {reason.attention:.2f}, "
                     f"contribution {reason.contribution:+.3f}"
@@ -319,8 +326,10 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_use(args: argparse.Namespace) -> int:
     from assistant.jobs.checkpoints import activate_checkpoint
 
-    with open_library(args) as library:
+    with open_library(args, create=True) as library:
         # Refuses corrupt or foreign files before switching.
         activated = activate_checkpoint(library, args.checkpoint)
+    if activated.warning:
+        print(f"warning: {activated.warning}", file=sys.stderr)
     print(f"Active model: {activated.model} ({activated.path}).")
     return 0

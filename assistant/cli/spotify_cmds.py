@@ -127,7 +127,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             hint="List them with `playlist-assistant spotify playlists`.",
         )
     progress = StderrProgress()
-    with open_library(args) as library:
+    with open_library(args, create=True) as library:
         try:
             summary = _gateway().import_playlists(
                 library, None if args.all else args.ids, report=progress
@@ -174,7 +174,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_disconnect(args: argparse.Namespace) -> int:
-    with open_library(args) as library:
+    with open_library(args, create=True) as library:
         deleted = _gateway().disconnect(library)
     print(f"Disconnected: token deleted, {deleted} Spotify playlists removed from the library.")
     return 0

@@ -9,6 +9,7 @@ model code import it when they run (in the worker, or in a CLI command that uses
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,10 +39,15 @@ def is_bundled(path: str | Path | None) -> bool:
 
 @dataclass(frozen=True)
 class Activated:
-    """A checkpoint that passed validation and was registered in the library."""
+    """A checkpoint that passed validation and was registered in the library.
+
+    ``warning``: set when it was trained on another library (with its coverage of this
+    one, see :func:`foreign_checkpoint_warning`).
+    """
 
     path: Path
     model: str
+    warning: str = ""
 
 
 def validate_and_register(library: Library, path: str | Path) -> Activated:
@@ -63,8 +69,10 @@ def validate_and_register(library: Library, path: str | Path) -> Activated:
             hint="Pick an existing file, or train one with `playlist-assistant train`.",
         )
     loaded = ckpt.load(resolved)
+    warning = ""
     if not is_bundled(resolved):
         meta = loaded.metadata
+        warning = foreign_checkpoint_warning(library, meta, loaded.track_uris)
         library.register_checkpoint(
             path=str(resolved),
             model=loaded.model,
@@ -72,7 +80,7 @@ def validate_and_register(library: Library, path: str | Path) -> Activated:
             config=meta.get("config", {}),
             data_fingerprint=meta.get("data_fingerprint", ""),
         )
-    return Activated(resolved, loaded.model)
+    return Activated(resolved, loaded.model, warning)
 
 
 def set_active(settings: Settings, path: str | Path | None) -> None:
@@ -153,3 +161,23 @@ def warm_up(checkpoint: str | Path, device: str) -> tuple[str, str]:
     """
     service = load_service(checkpoint, device)
     return service.model_name, describe_device(service.device)
+
+
+def same_library(library: Library, metadata: dict) -> bool:
+    """Whether a checkpoint was trained on this library (its playlist ids mean something)."""
+    data = metadata.get("data")
+    trained_on = data.get("library_id") if isinstance(data, dict) else None
+    return bool(trained_on) and trained_on == library.library_id()
+
+
+def foreign_checkpoint_warning(library: Library, metadata: dict, track_uris: Sequence[str]) -> str:
+    """A warning with the coverage when a checkpoint was trained elsewhere ("" if not)."""
+    if same_library(library, metadata):
+        return ""
+    hits, total = library.track_coverage(track_uris)
+    share = f"{hits / total:.0%}" if total else "none"
+    return (
+        f"This checkpoint was trained on another library: it knows {share} of this "
+        f"library's tracks ({hits:,} of {total:,}); the others are never recommended and "
+        "are ignored as seeds. Train on this library for full coverage."
+    )

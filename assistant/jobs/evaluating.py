@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import InputError
-from assistant.jobs.checkpoints import load_service
+from assistant.jobs.checkpoints import foreign_checkpoint_warning, load_service
 from assistant.jobs.training_data import training_interactions
 from assistant.ml.baselines import fit_baseline, tune_ease
 from assistant.ml.evaluate import (
@@ -160,6 +160,12 @@ def evaluate(library_path: str | Path, options: EvaluationOptions) -> dict[str, 
         service = load_service(options.checkpoint, options.device)
         model = service.model_name
         held = heldout_ids(service)
+        with Library(library_path) as library:
+            warning = foreign_checkpoint_warning(library, service.metadata, service.track_uris)
+        if warning and held:
+            # Its held-out ids are row ids of the library it came from, not of this one.
+            held = None
+            notes.append(warning)
         cases = heldout_cases(options, data, held[0]) if held else []
         if held and cases:
             notes.append(
@@ -238,7 +244,7 @@ def write_submission(
 
 
 def write_challenge_submission(
-    library_path: str | Path,
+    library_path: str | Path | None,
     challenge_set: Path,
     out: Path,
     *,
@@ -259,6 +265,8 @@ def write_challenge_submission(
 
     playlists = read_challenge_set(challenge_set)
     if baseline:
+        if library_path is None:
+            raise InputError("A baseline is fitted on a library: give --library PATH.")
         data = library_interactions(library_path)
         rank = scorer_ranker(fit_named_baseline(baseline, None, data), data)
         model = baseline

@@ -184,7 +184,9 @@ def _size(path: Path) -> int:
 def import_csv(library: Library, path: str | Path) -> ImportResult:
     """Imports one CSV (Exportify columns) or M3U file as one playlist (source "file").
 
-    Importing the same content again is a no-op; an edited file replaces its playlist.
+    The file's playlist is identified by the file's path: importing the same content
+    again is a no-op, an edited (or restored) file replaces its playlist, and a copy
+    under another name is another playlist.
 
     Raises:
         InputError: the file cannot be used (the message names the file and row).
@@ -197,6 +199,7 @@ def import_csv(library: Library, path: str | Path) -> ImportResult:
         sha256=parsed.sha256,
         playlists=[parsed.playlist],
         tracks=parsed.tracks,
+        keyed_by_path=True,
     )
 
 

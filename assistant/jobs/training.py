@@ -160,6 +160,7 @@ def train_on_library(
                 "kcore": kcore,
                 "slices": slices,
                 "library_fingerprint": library.data_fingerprint(),
+                "library_id": library.library_id(),
             }
             ckpt.save_trained(
                 out,
@@ -169,6 +170,9 @@ def train_on_library(
             )
         except Cancelled:
             library.finish_training_run(run_id, status="cancelled", message="cancelled")
+            raise
+        except KeyboardInterrupt:  # Ctrl+C in the terminal (the CLI prints the message)
+            library.finish_training_run(run_id, status="cancelled", message="interrupted (Ctrl+C)")
             raise
         except AssistantError as exc:
             library.finish_training_run(run_id, status="failed", message=str(exc))

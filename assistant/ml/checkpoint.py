@@ -16,12 +16,16 @@ any previous file byte-identical.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import math
 import os
 import pickle
 import tempfile
 import time
+import types
+import typing
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +34,9 @@ from typing import Any
 import torch
 
 from assistant import __version__
-from assistant.errors import CheckpointError
+from assistant.errors import AssistantError, CheckpointError
+from assistant.ml.spec import ModelSpec
+from assistant.process import remove_stale_temp_files
 
 FORMAT = "playlist-assistant-checkpoint"
 FORMAT_VERSION = 1
@@ -87,7 +93,12 @@ def save(path: str | Path, metadata: dict[str, Any], tensors: dict[str, torch.Te
         "tensors": cpu,
         "checksum": checksum(meta_json, cpu),
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # Our pid in the name: a kill -9 mid-write leaves the file, and the next save (of any
+    # process) removes it once this pid is gone.
+    remove_stale_temp_files(path.parent, path.name)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+    )
     umask = os.umask(0)
     os.umask(umask)
     try:
@@ -171,7 +182,11 @@ def load(path: str | Path) -> Checkpoint:
             "(no format tag): perhaps another program's model.",
         )
     version = raw.get("format_version")
-    if not isinstance(version, int) or version > FORMAT_VERSION:
+    if type(version) is not int or version < 1:
+        raise _refuse(
+            path, f"has an invalid format version ({version!r}): a damaged or forged file."
+        )
+    if version > FORMAT_VERSION:
         raise _refuse(
             path,
             f"was written by a newer Playlist Assistant (format {version}, "
@@ -179,6 +194,8 @@ def load(path: str | Path) -> Checkpoint:
             "Update the app, or train a new checkpoint with this version.",
         )
     try:
+        if not isinstance(raw.get("metadata"), str) or not isinstance(raw.get("tensors"), dict):
+            raise TypeError("metadata must be JSON text and tensors a dict")
         metadata = json.loads(raw["metadata"])
         tensors = dict(raw["tensors"])
         intact = raw.get("checksum") == checksum(raw["metadata"], tensors)
@@ -196,23 +213,76 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
-def _check_consistent(path: Path, metadata: dict, tensors: dict) -> None:
-    for key in ("architecture", "track_uris", "spec"):
+# Metadata fields beside the spec, and the JSON types each must have when present.
+_METADATA_TYPES: dict[str, type | tuple[type, ...]] = {
+    "architecture": str,
+    "spec": dict,
+    "track_uris": list,
+    "config": dict,
+    "metrics": dict,
+    "best_epoch": int,
+    "history": list,
+    "device": str,
+    "data_fingerprint": str,
+    "data": dict,
+    "val_playlist_ids": list,
+    "created_at": (int, float),
+    "versions": dict,
+}
+_REQUIRED_METADATA = ("architecture", "spec", "track_uris")
+
+
+def _check_consistent(path: Path, metadata: Any, tensors: dict) -> None:
+    """Every field and tensor, checked against the model they claim to be.
+
+    Generic on purpose: the spec is checked field by field against :class:`ModelSpec`'s
+    own dataclass fields and types, and the tensors by running the recommender's real
+    inference code once (one query, with explanations) on them, so a field or tensor
+    the models gain later is checked without a list to keep up to date here.
+    """
+    if not isinstance(metadata, dict):
+        raise _refuse(path, f"has invalid metadata (a {type(metadata).__name__}, not an object).")
+    for key in _REQUIRED_METADATA:
         if key not in metadata:
             raise _refuse(path, f"is incomplete: its metadata has no {key!r}.")
+    for key, kind in _METADATA_TYPES.items():
+        value = metadata.get(key)
+        if key in metadata and (not isinstance(value, kind) or isinstance(value, bool)):
+            raise _refuse(path, f"has invalid metadata: {key!r} is a {type(value).__name__}.")
+    uris = metadata["track_uris"]
+    if not uris:
+        raise _refuse(path, "is incomplete: it knows no tracks.")
+    if not all(isinstance(u, str) for u in uris) or len(set(uris)) != len(uris):
+        raise _refuse(path, "has invalid metadata: 'track_uris' must be distinct strings.")
+    if not all(type(i) is int for i in metadata.get("val_playlist_ids", [])):
+        raise _refuse(path, "has invalid metadata: 'val_playlist_ids' must be integers.")
+    spec = _check_spec(path, metadata["spec"])
+    if spec.name != metadata["architecture"]:
+        raise _refuse(
+            path,
+            f"is inconsistent: its architecture {metadata['architecture']!r} is not its "
+            f"spec's {spec.name!r}.",
+        )
     missing = [k for k in REQUIRED if not isinstance(tensors.get(k), torch.Tensor)]
     if missing:
         raise _refuse(path, f"is incomplete: tensors {', '.join(missing)} are missing.")
-    n = len(metadata["track_uris"])
-    spec = metadata["spec"]
+    odd = [
+        k
+        for k, v in tensors.items()
+        if not isinstance(v, torch.Tensor) or not v.is_floating_point()
+    ]
+    if odd:
+        raise _refuse(path, f"is inconsistent: {', '.join(map(repr, odd))} are not float tensors.")
+    n = len(uris)
     h = tensors["h"]
     shapes_ok = (
-        h.ndim == 2
+        n == spec.n_tracks
+        and h.ndim == 2
         and h.shape[0] == n
         and tensors["keys"].shape == h.shape
         and tensors["bias"].shape == (n,)
         and tensors["popularity"].shape == (n,)
-        and h.shape[1] == spec.get("dim")
+        and h.shape[1] == spec.dim
     )
     if not shapes_ok:
         raise _refuse(
@@ -221,8 +291,86 @@ def _check_consistent(path: Path, metadata: dict, tensors: dict) -> None:
             "vocabulary and model shape (mismatched or tampered file).",
         )
     for k, v in tensors.items():
-        if v.is_floating_point() and not bool(torch.isfinite(v).all()):
+        if not bool(torch.isfinite(v).all()):
             raise _refuse(path, f"holds non-finite values in {k!r} (a diverged training).")
+    _dry_run(path, spec, metadata, tensors)
+
+
+def _check_spec(path: Path, raw: dict) -> ModelSpec:
+    """The spec as a :class:`ModelSpec`, every field present and of its declared type."""
+    declared = {f.name: f for f in dataclasses.fields(ModelSpec)}
+    hints = typing.get_type_hints(ModelSpec)
+    unknown = sorted(set(raw) - set(declared))
+    if unknown:
+        raise _refuse(
+            path,
+            f"has a model spec with unknown fields ({', '.join(map(repr, unknown))}): "
+            "written by another version or edited.",
+        )
+    for name, f in declared.items():
+        if name not in raw:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise _refuse(path, f"is incomplete: its model spec has no {name!r}.")
+            continue
+        value, kind = raw[name], hints[name]
+        if not _matches(value, kind):
+            raise _refuse(
+                path,
+                f"has an invalid model spec: {name!r} is {value!r}, not {_type_name(kind)}.",
+            )
+        if type(value) is int and value < 0:
+            raise _refuse(path, f"has an invalid model spec: {name!r} is {value}.")
+    try:
+        return ModelSpec(**raw)
+    except AssistantError as exc:
+        raise _refuse(path, f"has an invalid model spec ({exc.message})") from exc
+
+
+def _matches(value: Any, kind: Any) -> bool:
+    """Whether a JSON value fits a dataclass field's annotation (exactly: True is no int)."""
+    origin = typing.get_origin(kind)
+    if origin is typing.Union or origin is types.UnionType:
+        return any(_matches(value, arm) for arm in typing.get_args(kind))
+    if kind is typing.Any:
+        return True
+    if kind is type(None):
+        return value is None
+    if kind is float:
+        return type(value) in (int, float)
+    kind = origin or kind
+    if kind in (tuple, list):  # JSON has lists only
+        return type(value) is list
+    return type(value) is kind if kind in (int, bool, str) else isinstance(value, kind)
+
+
+def _type_name(kind: Any) -> str:
+    return kind.__name__ if isinstance(kind, type) else str(kind)
+
+
+def _dry_run(path: Path, spec: ModelSpec, metadata: dict, tensors: dict) -> None:
+    """One query through the recommender itself: what it cannot run is refused here."""
+    from assistant.ml.recommend import RecommenderService  # it imports this module
+
+    uris = metadata["track_uris"]
+    try:
+        service = RecommenderService(spec.name, spec, tensors, uris, metadata=metadata)
+        result = service.recommend(uris[: min(3, len(uris))], k=min(5, len(uris)), explain=True)
+        scores = [r.score for r in result.recommendations]
+    except Exception as exc:  # any failure here means recommend would fail too
+        raise _refuse(
+            path,
+            f"is inconsistent: its tensors do not fit its model spec ({_first_line(exc)}).",
+        ) from exc
+    inference = service.inference
+    uses = {"attention": inference.attention, "positional": inference.pos is not None}
+    wrong = [k for k, used in uses.items() if getattr(spec, k) != used]
+    if wrong:  # the tensors would silently run another model than the spec says
+        raise _refuse(
+            path,
+            f"is inconsistent: its spec and its tensors disagree about {', '.join(wrong)}.",
+        )
+    if not all(math.isfinite(x) for x in scores):
+        raise _refuse(path, "is inconsistent: it scores tracks as NaN or infinite.")
 
 
 def save_trained(

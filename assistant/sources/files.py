@@ -22,6 +22,7 @@ from pathlib import Path
 
 from assistant.domain import Playlist, Track
 from assistant.errors import InputError
+from assistant.process import remove_stale_temp_files
 from assistant.store.library import TrackRow
 
 CSV_COLUMNS = (
@@ -58,6 +59,9 @@ _ALIASES = {
     "duration_ms": "duration_ms",
 }
 _ID = re.compile(r"^[0-9A-Za-z]{22}$")
+# A playlist file is read whole; Spotify caps a playlist at 10,000 tracks (~5 MB as an
+# Exportify CSV), so a far larger file is refused from its size before it is read.
+MAX_FILE_BYTES = 64 << 20
 _LINK = re.compile(
     r"^https?://open\.spotify\.com/(?:intl-[a-z-]+/)?(track|artist|album)/([0-9A-Za-z]{22})"
 )
@@ -121,11 +125,12 @@ def read_csv(path: str | Path) -> PlaylistFile:
     header = next(reader, None)
     if not header or not any(cell.strip() for cell in header):
         raise InputError(f"{where}: the file is empty.", hint="Export the playlist again.")
-    columns: dict[str, int] = {}
-    for i, cell in enumerate(header):
-        key = _ALIASES.get(" ".join(cell.strip().lower().split()))
-        if key and key not in columns:
-            columns[key] = i
+    columns = _columns(header)
+    if "uri" not in columns and len(header) == 1 and ";" in header[0]:
+        # Spreadsheets in many locales save "CSV" with semicolons; the header says so.
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
+        header = next(reader)
+        columns = _columns(header)
     if "uri" not in columns:
         raise InputError(
             f"{where}, row 1: no track URI column (looked for 'Track URI', 'Spotify URI', 'URI' "
@@ -139,10 +144,11 @@ def read_csv(path: str | Path) -> PlaylistFile:
             continue  # blank line
 
         def cell(key: str, cells: list[str] = cells) -> str:
+            # Exactly as written: names may start or end with spaces ('Sultan + Shepard ').
             i = columns.get(key)
-            return cells[i].strip() if i is not None and i < len(cells) else ""
+            return cells[i] if i is not None and i < len(cells) else ""
 
-        raw = cell("uri")
+        raw = cell("uri").strip()
         uri = spotify_uri(raw)
         if uri is None:
             problem = (
@@ -168,6 +174,15 @@ def read_csv(path: str | Path) -> PlaylistFile:
     return PlaylistFile(playlist, list(rows.values()), hashlib.sha256(data).hexdigest(), where)
 
 
+def _columns(header: list[str]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for i, cell in enumerate(header):
+        key = _ALIASES.get(" ".join(cell.strip().lower().split()))
+        if key and key not in columns:
+            columns[key] = i
+    return columns
+
+
 def _csv_track_row(uri: str, cell, where: str, line_no: int) -> TrackRow:
     artist_uris = [u for u in cell("artist_uri").split(",") if u.strip()]
     artist_uri = (spotify_uri(artist_uris[0], "artist") or "") if artist_uris else ""
@@ -175,9 +190,9 @@ def _csv_track_row(uri: str, cell, where: str, line_no: int) -> TrackRow:
     if len(artist_uris) > 1:
         # Exportify joins several artists with commas; keep the first (names can hold
         # commas too, so only split when the URIs say there are several).
-        artist_name = artist_name.split(",")[0].strip()
+        artist_name = artist_name.split(",")[0]
     album_uri = spotify_uri(cell("album_uri"), "album") or ""
-    duration = cell("duration_ms")
+    duration = cell("duration_ms").strip()
     try:
         duration_ms = int(float(duration)) if duration else 0
     except ValueError:
@@ -209,7 +224,7 @@ def write_m3u(path: str | Path, tracks: Sequence[Track], *, links: bool = False)
     for t in tracks:
         seconds = round(t.duration_ms / 1000) if t.duration_ms else -1
         title = f"{t.artist_name} - {t.name}" if t.artist_name else (t.name or t.uri)
-        lines.append(f"#EXTINF:{seconds},{title.replace(chr(10), ' ')}")
+        lines.append(f"#EXTINF:{seconds},{_one_line(title)}")
         lines.append(spotify_link(t.uri) if links else t.uri)
     _write_atomic(path, "\n".join(lines) + "\n")
 
@@ -226,7 +241,9 @@ def read_m3u(path: str | Path) -> PlaylistFile:
     uris: list[str] = []
     rows: dict[str, TrackRow] = {}
     pending: tuple[int, str, str] | None = None
-    for line_no, raw in enumerate(text.splitlines(), start=1):
+    # M3U lines end with LF, CRLF or CR; str.splitlines would also split on form feeds,
+    # U+2028 and other characters a title may hold.
+    for line_no, raw in enumerate(_LINE_BREAK.split(text), start=1):
         line = raw.strip()
         if not line or line == "#EXTM3U":
             continue
@@ -272,10 +289,27 @@ def read_playlist_file(path: str | Path) -> PlaylistFile:
 
 # -- helpers ---------------------------------------------------------------------------
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Control characters and every other character some reader takes for a line break.
+_NOT_IN_A_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    """``text`` with control characters and line separators as spaces (one M3U line)."""
+    return _NOT_IN_A_LINE.sub(" ", text)
+
 
 def _read(path: str | Path) -> bytes:
     try:
-        return Path(path).read_bytes()
+        with Path(path).open("rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise InputError(
+                    f"{path}: the file is {size / 2**20:,.0f} MiB, far larger than a playlist "
+                    f"file (10,000 tracks are ~5 MB), so it was not read.",
+                    hint="Check that this is the playlist you meant to import.",
+                )
+            return fh.read()
     except FileNotFoundError:
         raise InputError(f"{path}: no such file.", hint="Check the path and try again.") from None
     except OSError as exc:
@@ -285,6 +319,7 @@ def _read(path: str | Path) -> bytes:
 def _write_atomic(path: str | Path, text: str) -> None:
     """Writes next to the target and renames, so a failure never leaves half a file."""
     target = Path(path)
+    remove_stale_temp_files(target.parent, target.name)  # left by a killed writer
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     try:
         tmp.write_text(text, encoding="utf-8", newline="")

@@ -11,10 +11,11 @@ Reads return domain dataclasses; nothing outside ``assistant.store`` writes SQL.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from itertools import chain
 from operator import itemgetter
@@ -24,6 +25,7 @@ from typing import Any
 import orjson
 import sqlite_utils
 
+from assistant import process
 from assistant.config import default_library_path
 from assistant.domain import (
     SOURCES,
@@ -35,7 +37,7 @@ from assistant.domain import (
     Track,
 )
 from assistant.errors import InputError, LibraryError, NotFound
-from assistant.store.migrations import migrate
+from assistant.store.migrations import APPLICATION_ID, migrate
 
 # Column order of the tracks table, used by the bulk paths.
 TRACK_COLUMNS = (
@@ -107,34 +109,54 @@ class Library:
             (tests of single-threaded code).
     """
 
-    def __init__(self, path: str | Path | None = None) -> None:
+    def __init__(self, path: str | Path | None = None, *, create: bool = True) -> None:
         self.path = Path(path) if path not in (None, ":memory:") else path
         if self.path is None:
             self.path = default_library_path()
         target = str(self.path)
+        #: True when this opening created the file (the CLI says where).
+        self.created = target != ":memory:" and not _has_content(Path(target))
         if target != ":memory:":
-            Path(target).parent.mkdir(parents=True, exist_ok=True)
+            # Before SQLite writes anything (WAL mode, page size, tables): another
+            # program's database must stay byte-identical.
+            _check_library_file(Path(target), create=create)
+        # A library on read-only media (or in a folder we may not write) is opened
+        # read-only and immutable: SQLite could not create the WAL index beside it, and
+        # reading works; any write then fails with a "read-only" LibraryError.
+        self.read_only = target != ":memory:" and not _writable(Path(target))
         try:
             # isolation_level=None: we issue BEGIN/COMMIT ourselves (db.atomic()).
-            conn = sqlite3.connect(target, isolation_level=None, timeout=30.0)
+            if self.read_only:
+                conn = sqlite3.connect(
+                    f"{Path(target).resolve().as_uri()}?mode=ro&immutable=1",
+                    uri=True,
+                    isolation_level=None,
+                    timeout=30.0,
+                )
+            else:
+                conn = sqlite3.connect(target, isolation_level=None, timeout=30.0)
+        except sqlite3.Error as exc:
+            raise _database_error(exc, target, opening=True) from exc
+        try:
             conn.execute("PRAGMA foreign_keys = ON")
-            if target != ":memory:":
+            if target != ":memory:" and not self.read_only:
                 # Only takes effect on a new, empty file. 16 KiB pages (SQLite's default is
                 # 4 KiB) quarter the number of WAL frames a bulk import writes and then
                 # checkpoints (an MPD slice commits ~0.03 s faster); existing libraries keep
                 # theirs, which is equally correct.
                 conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
-                conn.execute("PRAGMA journal_mode = WAL")
+                with suppress(sqlite3.OperationalError):  # a read-only file stays as it is
+                    conn.execute("PRAGMA journal_mode = WAL")
                 # NORMAL is durable across application crashes in WAL mode; only a power
                 # loss can drop the last commits, never corrupt the file.
                 conn.execute("PRAGMA synchronous = NORMAL")
             migrate(conn)
-        except sqlite3.DatabaseError as exc:
-            raise LibraryError(
-                f"Cannot open the library {target}: {exc}.",
-                hint="If the file is not a Playlist Assistant library, choose another path "
-                "with --library PATH (or Settings → Data directory).",
-            ) from exc
+        except sqlite3.Error as exc:
+            conn.close()
+            raise _database_error(exc, target, opening=True) from exc
+        except BaseException:
+            conn.close()
+            raise
         self.db = sqlite_utils.Database(conn)
         self.conn = conn
 
@@ -151,9 +173,48 @@ class Library:
 
     @contextmanager
     def atomic(self) -> Iterator[Library]:
-        """One transaction; nested calls become savepoints."""
-        with self.db.atomic():
+        """One transaction; nested calls become savepoints.
+
+        A database error (read-only file, disk full, locked too long) rolls the
+        transaction back and becomes a :class:`LibraryError` that says what to do.
+        """
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        with self._database_errors_explained(), self.db.atomic():
             yield self
+
+    @contextmanager
+    def _write_locked(self) -> Iterator[Library]:
+        """One transaction that takes the write lock at once (``BEGIN IMMEDIATE``).
+
+        What it reads before writing cannot be changed by another process meanwhile: two
+        imports of the same file serialise, and the second sees the first's import.
+        Nested in a transaction it is a savepoint.
+        """
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        with self._database_errors_explained():
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _database_errors_explained(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+                raise  # a bug of ours, not a state of the file or the disk
+            raise _database_error(exc, str(self.path)) from exc
 
     # -- imports -----------------------------------------------------------------------
 
@@ -172,12 +233,26 @@ class Library:
         playlists: Sequence[Playlist],
         tracks: Iterable[TrackRow],
         overwrite_tracks: bool = False,
+        keyed_by_path: bool = False,
     ) -> ImportResult:
         """Writes one file's playlists and tracks in one transaction.
 
-        A file whose content hash was imported before is skipped (a no-op). Playlists are
-        matched on ``(source, source_ref)``: a playlist seen before is replaced in place
-        (its row id stays), so re-importing an updated export does not duplicate it.
+        The rules (README, "Reliability"):
+
+        - **Already imported** (a no-op, ``skipped``): content with this hash was imported
+          before (MPD slices, Spotify snapshots, wherever the file lies now); with
+          ``keyed_by_path`` (CSV, M3U: one playlist per file, named after it) only when
+          *this path's* latest import had this content, so restoring an earlier version
+          or importing a copy under another name is imported.
+        - **A playlist belongs to the file that brought it in.** A file holding a playlist
+          (same source and ref, e.g. an MPD pid) that another file brought in is refused
+          whole, naming those playlists: nothing is replaced silently.
+        - **The same path with new content** replaces its playlists in place (row ids
+          stay) and takes over that path's earlier import rows, so each ``imports`` row
+          counts exactly the playlists that point at it.
+
+        The checks and the writes run under the write lock (``BEGIN IMMEDIATE``): two
+        processes importing the same file serialise, and the second reports it skipped.
 
         Args:
             kind: "mpd", "csv", "spotify"...: recorded in ``imports``.
@@ -186,29 +261,74 @@ class Library:
             playlists: the playlists with their ordered track URIs.
             tracks: rows in :data:`TRACK_COLUMNS` order for every URI the playlists use.
             overwrite_tracks: replace metadata of known tracks (else the first seen wins).
+            keyed_by_path: see above.
+
+        Raises:
+            InputError: playlists another file brought in, or unknown tracks (nothing of
+                the file was written).
         """
-        if self.has_import(sha256):
+        if self._already_imported(kind, path, sha256, keyed_by_path):
             return ImportResult(path, 0, 0, skipped=True)
         rows = tracks if isinstance(tracks, list) else list(tracks)
         given = set(map(_FIRST, rows))
         entries = 0
-        with self._references_checked_here(), self.atomic():
+        conflicts: list[tuple[str, str]] = []
+        with self._references_checked_here(), self._write_locked():
+            if self._already_imported(kind, path, sha256, keyed_by_path):
+                return ImportResult(path, 0, 0, skipped=True)  # another process was first
             cur = self.conn.execute(
                 "INSERT INTO imports (kind, path, sha256, imported_at) VALUES (?, ?, ?, ?)",
                 (kind, path, sha256, time.time()),
             )
-            import_id = cur.lastrowid
+            import_id = int(cur.lastrowid or 0)
             self._write_tracks(rows, overwrite=overwrite_tracks)
             for playlist in playlists:
+                owner = self.conn.execute(
+                    "SELECT i.path FROM playlists p JOIN imports i ON i.id = p.import_id "
+                    "WHERE p.source = ? AND p.source_ref = ?",
+                    (playlist.source, playlist.source_ref),
+                ).fetchone()
+                if owner is not None and owner[0] != path:
+                    conflicts.append((playlist.source_ref, owner[0]))
+                    continue
                 if not given.issuperset(playlist.track_uris):
                     self._check_known([u for u in playlist.track_uris if u not in given])
                 self._write_playlist(playlist, import_id=import_id)
                 entries += len(playlist.track_uris)
-            self.conn.execute(
-                "UPDATE imports SET num_playlists = ?, num_entries = ? WHERE id = ?",
-                (len(playlists), entries, import_id),
-            )
+            if conflicts:
+                raise _owned_elsewhere(path, playlists[0].source if playlists else "", conflicts)
+            earlier = [
+                row[0]
+                for row in self.conn.execute(
+                    "SELECT id FROM imports WHERE kind = ? AND path = ? AND id <> ?",
+                    (kind, path, import_id),
+                )
+            ]
+            for old in earlier:
+                self.conn.execute(
+                    "UPDATE playlists SET import_id = ? WHERE import_id = ?", (import_id, old)
+                )
+                self.conn.execute("DELETE FROM imports WHERE id = ?", (old,))
+            self._recount_import(import_id)
         return ImportResult(path, len(playlists), entries)
+
+    def _recount_import(self, import_id: int) -> None:
+        self.conn.execute(
+            "UPDATE imports SET (num_playlists, num_entries) = (SELECT count(*), "
+            "coalesce(sum(num_tracks), 0) FROM playlists WHERE import_id = ?) WHERE id = ?",
+            (import_id, import_id),
+        )
+
+    def _already_imported(self, kind: str, path: str, sha256: str, keyed_by_path: bool) -> bool:
+        if not keyed_by_path:
+            return self.has_import(sha256)
+        row = self.conn.execute(
+            "SELECT sha256, EXISTS (SELECT 1 FROM playlists WHERE import_id = imports.id) "
+            "FROM imports WHERE kind = ? AND path = ? ORDER BY id DESC LIMIT 1",
+            (kind, path),
+        ).fetchone()
+        # Its playlist deleted since: importing the file again brings it back.
+        return row is not None and row[0] == sha256 and bool(row[1])
 
     @contextmanager
     def _references_checked_here(self) -> Iterator[None]:
@@ -347,7 +467,12 @@ class Library:
 
     def delete_playlist(self, playlist_id: int) -> None:
         with self.atomic():
+            row = self.conn.execute(
+                "SELECT import_id FROM playlists WHERE id = ?", (playlist_id,)
+            ).fetchone()
             self.conn.execute("DELETE FROM playlists WHERE id = ?", (playlist_id,))
+            if row is not None and row[0] is not None:
+                self._recount_import(row[0])  # its imports row keeps counting truly
 
     def delete_source(self, source: str) -> int:
         """Deletes every playlist of a source (and tracks no other playlist uses).
@@ -643,13 +768,42 @@ class Library:
     def start_training_run(
         self, *, model: str, config: dict[str, Any], device: str, data_fingerprint: str
     ) -> int:
+        """Records a run as ``running`` with this process's pid (see :meth:`fail_stale_training_runs`)."""
         with self.atomic():
+            self.fail_stale_training_runs()
             cur = self.conn.execute(
-                "INSERT INTO training_runs (model, config, device, data_fingerprint, started_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (model, json.dumps(config), device, data_fingerprint, time.time()),
+                "INSERT INTO training_runs (model, config, device, data_fingerprint, started_at, "
+                "pid) VALUES (?, ?, ?, ?, ?, ?)",
+                (model, json.dumps(config), device, data_fingerprint, time.time(), os.getpid()),
             )
             return int(cur.lastrowid or 0)
+
+    def fail_stale_training_runs(self) -> int:
+        """Marks ``failed`` the runs left ``running`` by a process that is gone (kill -9,
+        a crash, a power loss); returns how many. A run of a live process is left alone.
+        """
+        stale = [
+            (run_id, pid)
+            for run_id, pid in self.conn.execute(
+                "SELECT id, pid FROM training_runs WHERE status = 'running'"
+            )
+            if not process.alive(pid)
+        ]
+        if not stale:
+            return 0
+        with self.atomic():
+            for run_id, pid in stale:
+                self.conn.execute(
+                    "UPDATE training_runs SET status = 'failed', finished_at = ?, message = ? "
+                    "WHERE id = ? AND status = 'running'",
+                    (
+                        time.time(),
+                        f"interrupted: the process that ran it (pid {pid}) ended without "
+                        "finishing it (killed or crashed); nothing was saved",
+                        run_id,
+                    ),
+                )
+        return len(stale)
 
     def log_epoch(
         self, run_id: int, epoch: int, loss: float, metrics: dict[str, float], seconds: float
@@ -758,6 +912,22 @@ class Library:
 
     # -- settings stored with the data -------------------------------------------------
 
+    def library_id(self) -> str:
+        """This library's random id (recorded in the checkpoints trained on it)."""
+        return self.get_meta("library_id", "") or ""
+
+    def track_coverage(self, known_uris: Iterable[str]) -> tuple[int, int]:
+        """(how many, of all) of the library's tracks are in ``known_uris``.
+
+        Reads the tracks table (a few million rows at most), not every playlist entry.
+        """
+        known = known_uris if isinstance(known_uris, set | frozenset) else set(known_uris)
+        total = hits = 0
+        for (uri,) in self.conn.execute("SELECT uri FROM tracks"):
+            total += 1
+            hits += uri in known
+        return hits, total
+
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return row[0] if row else default
@@ -794,7 +964,10 @@ class Library:
             self.conn.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint_before)}")
             self.conn.execute(f"PRAGMA cache_size = {int(cache_before)}")
             if not self.conn.in_transaction:
-                self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                # Every import is committed to the WAL already: a checkpoint that fails
+                # (disk full, read-only) loses nothing and SQLite retries it later.
+                with suppress(sqlite3.OperationalError):
+                    self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     def set_cache_size(self, mib: int) -> None:
         """Sets this connection's SQLite page cache (default ~2 MiB).
@@ -803,6 +976,168 @@ class Library:
         cache, every insert into its indexes misses it and an MPD slice takes ~40% longer.
         """
         self.conn.execute(f"PRAGMA cache_size = -{int(mib) * 1024}")
+
+
+# The tables of the first schema: a file without an application id that has them all
+# (and a user_version) is a library from before the id, adopted as ours.
+_V1_TABLES = frozenset(
+    (
+        "meta",
+        "tracks",
+        "imports",
+        "playlists",
+        "playlist_tracks",
+        "training_runs",
+        "training_epochs",
+        "checkpoints",
+        "recommendation_runs",
+        "recommendations",
+        "explanations",
+        "spotify_links",
+    )
+)
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_CHOOSE_ANOTHER = (
+    "Choose another file with --library PATH (or Settings → Data directory); "
+    "the file was left untouched."
+)
+
+
+def _has_content(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write the file and create its WAL files beside it."""
+    if not path.exists():
+        return True  # created (or refused) by _check_library_file
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _check_library_file(path: Path, *, create: bool) -> None:
+    """Refuses, before SQLite touches it, a file that is not a library of ours.
+
+    Raises:
+        NotFound: no library there and ``create`` is False.
+        LibraryError: another program's file, or a place where none can be created.
+    """
+    if path.is_dir():
+        raise LibraryError(
+            f"{path} is a folder, not a library file.",
+            hint=f"Give a file path, e.g. --library {path / 'library.sqlite'}.",
+        )
+    if not _has_content(path):
+        if not create:
+            raise NotFound(
+                f"There is no library at {path}.",
+                hint="Check the --library PATH, or create one by importing playlists "
+                "(`import-file`, `import-mpd`, `demo`).",
+            )
+        parent = path.parent
+        if not parent.is_dir():
+            what = "is not a folder" if parent.exists() else "does not exist"
+            raise LibraryError(
+                f"Cannot create the library {path}: {parent} {what}.",
+                hint="Create the folder first, or choose another --library PATH.",
+            )
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise LibraryError(
+                f"Cannot create the library {path}: the folder {parent} is not writable.",
+                hint="Choose a folder you can write to with --library PATH.",
+            )
+        return
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(100)
+    except OSError as exc:
+        raise LibraryError(
+            f"Cannot read the library {path} ({exc.strerror}).",
+            hint="Check the file's permissions, or choose another --library PATH.",
+        ) from exc
+    if not head.startswith(_SQLITE_MAGIC) or len(head) < 100:
+        raise LibraryError(
+            f"{path} is not a Playlist Assistant library (not an SQLite database).",
+            hint=_CHOOSE_ANOTHER,
+        )
+    app_id = int.from_bytes(head[68:72], "big")
+    if app_id == APPLICATION_ID:
+        return
+    if app_id == 0:
+        # No id in the file's header: a library from before the id (or one whose id
+        # still sits in its WAL after a crash). Look inside, read-only.
+        try:
+            ro = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+            try:
+                (app_id,) = ro.execute("PRAGMA application_id").fetchone()
+                (version,) = ro.execute("PRAGMA user_version").fetchone()
+                tables = {
+                    row[0]
+                    for row in ro.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                }
+            finally:
+                ro.close()
+        except sqlite3.Error as exc:
+            raise LibraryError(
+                f"Cannot read the library {path} ({exc}).", hint=_CHOOSE_ANOTHER
+            ) from exc
+        empty = not tables and version == 0
+        if app_id == APPLICATION_ID or empty or (tables >= _V1_TABLES and version >= 1):
+            return
+    raise LibraryError(
+        f"{path} is not a Playlist Assistant library (it is another program's SQLite "
+        f"database{f', application id {app_id:#x}' if app_id else ''}).",
+        hint=_CHOOSE_ANOTHER,
+    )
+
+
+def _database_error(exc: sqlite3.Error, target: str, *, opening: bool = False) -> LibraryError:
+    """A SQLite failure as a message that says what happened and what to do."""
+    text = str(exc)
+    low = text.lower()
+    if "readonly" in low or "read-only" in low:
+        return LibraryError(
+            f"The library {target} is read-only: nothing was changed.",
+            hint="Make the file and its folder writable, or copy the library somewhere "
+            "writable and use --library PATH. Commands that only read (stats, playlists, "
+            "show) work as it is.",
+        )
+    if "full" in low:
+        return LibraryError(
+            f"The disk holding the library {target} is full: the change in progress was "
+            "rolled back; nothing already in the library was lost.",
+            hint="Free some disk space and run the same command again.",
+        )
+    if "locked" in low or "busy" in low:
+        return LibraryError(
+            f"The library {target} is busy: another program is writing it.",
+            hint="Wait until it has finished (e.g. another import) and try again.",
+        )
+    if "not a database" in low or "malformed" in low:
+        return LibraryError(
+            f"The library {target} is damaged ({text}).",
+            hint="Restore it from a backup, or choose another file with --library PATH.",
+        )
+    return LibraryError(
+        f"The library {target} could not be {'opened' if opening else 'written'} ({text}).",
+        hint="Nothing was changed. Check the disk and the file's permissions, then try again.",
+    )
+
+
+def _owned_elsewhere(path: str, source: str, conflicts: list[tuple[str, str]]) -> InputError:
+    refs = [ref for ref, _ in conflicts]
+    shown = ", ".join(refs[:10]) + (f", … ({len(refs)} in all)" if len(refs) > 10 else "")
+    label = "pid(s)" if source == "mpd" else f"{source} playlist(s)"
+    others = sorted({other for _, other in conflicts})
+    return InputError(
+        f"{path}: {len(refs)} playlist(s) are already in the library from another file "
+        f"({', '.join(others[:3])}{', …' if len(others) > 3 else ''}): {label} {shown}.",
+        hint="Nothing from this file was imported. A playlist belongs to the file it was "
+        "first imported from: remove these playlists from this file (or delete them from "
+        "the library) and import it again.",
+    )
 
 
 def _track_row(t: Track) -> TrackRow:

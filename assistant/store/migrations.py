@@ -1,13 +1,17 @@
 """Schema versions of the library. Each migration runs once, in order, in one transaction.
 
 Add a migration by appending a function to ``MIGRATIONS``; never edit one that shipped.
-``PRAGMA user_version`` holds the number of migrations applied.
+``PRAGMA user_version`` holds the number of migrations applied; ``PRAGMA application_id``
+(:data:`APPLICATION_ID`) marks the file as a Playlist Assistant library, so another
+program's SQLite file is recognised and refused before anything touches it (see
+``Library.__init__``).
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from contextlib import suppress
 
 from assistant.errors import LibraryError
 
@@ -141,9 +145,39 @@ def _v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+def _v_faults(conn: sqlite3.Connection) -> None:
+    """Imports keyed per file; training runs remember their process.
+
+    - ``imports.sha256`` loses its UNIQUE constraint: a CSV copied under another name is
+      another playlist with the same content, and a file's import key is its path plus
+      its latest content (see ``Library.import_playlists``). SQLite cannot drop a
+      constraint, so the table is rebuilt (foreign keys are off during migrations, so
+      the playlists pointing at it keep their ``import_id``).
+    - ``training_runs.pid``: a run left ``running`` by a killed process is recognised
+      (its pid is gone) and marked failed on the next start.
+    - ``meta.library_id``: a random id that checkpoints record, so a checkpoint from
+      another library is recognised (its held-out playlist ids mean nothing here).
+    """
+    conn.execute(
+        "CREATE TABLE imports_new (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, "
+        "path TEXT NOT NULL, sha256 TEXT NOT NULL, imported_at REAL NOT NULL, "
+        "num_playlists INTEGER NOT NULL DEFAULT 0, num_entries INTEGER NOT NULL DEFAULT 0)"
+    )
+    conn.execute("INSERT INTO imports_new SELECT * FROM imports")
+    conn.execute("DROP TABLE imports")
+    conn.execute("ALTER TABLE imports_new RENAME TO imports")
+    conn.execute("CREATE INDEX imports_sha256 ON imports(sha256)")
+    conn.execute("CREATE INDEX imports_path ON imports(kind, path)")
+    conn.execute("CREATE INDEX playlists_import ON playlists(import_id)")
+    conn.execute("ALTER TABLE training_runs ADD COLUMN pid INTEGER NOT NULL DEFAULT 0")
+    conn.execute("INSERT OR IGNORE INTO meta VALUES ('library_id', lower(hex(randomblob(16))))")
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [_v1]
+MIGRATIONS: list[Migration] = [_v1, _v_faults]
 SCHEMA_VERSION = len(MIGRATIONS)
+# "PlAs" in ASCII: the value of PRAGMA application_id in every library file.
+APPLICATION_ID = 0x506C4173
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -155,13 +189,25 @@ def migrate(conn: sqlite3.Connection) -> int:
             f"this version knows {SCHEMA_VERSION}).",
             hint="Update the app, or open another library with --library PATH.",
         )
-    for version in range(found, SCHEMA_VERSION):
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            MIGRATIONS[version](conn)
-            conn.execute(f"PRAGMA user_version = {version + 1}")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    (foreign_keys,) = conn.execute("PRAGMA foreign_keys").fetchone()
+    # Off while tables are rebuilt (SQLite's documented procedure): dropping a table
+    # would otherwise null or delete the rows that refer to it.
+    conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        for version in range(found, SCHEMA_VERSION):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                MIGRATIONS[version](conn)
+                conn.execute(f"PRAGMA user_version = {version + 1}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        (app_id,) = conn.execute("PRAGMA application_id").fetchone()
+        if app_id != APPLICATION_ID:  # a new file, or a library from before the id
+            # A read-only library of ours is still readable; it is marked once writable.
+            with suppress(sqlite3.OperationalError):
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    finally:
+        conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
     return found

@@ -154,6 +154,7 @@ def test_evaluate_and_challenge_with_a_trained_checkpoint(
     from assistant.ml import checkpoint
     from assistant.ml import train as train_mod
     from assistant.ml.split import challenge_split
+    from assistant.store import Library
 
     data = library_interactions(demo_library)
     split = challenge_split(data, n_val=50, n_test=50, seed=0)
@@ -161,8 +162,13 @@ def test_evaluate_and_challenge_with_a_trained_checkpoint(
     result = train_mod.train(split.train, config)
     held = sorted({c.playlist_id for c in split.test})
     ckpt = tmp_path / "model.ckpt"
+    with Library(demo_library) as library:  # held-out ids count only on their own library
+        trained_on = {"library_id": library.library_id()}
     checkpoint.save_trained(
-        ckpt, result, data_fingerprint="test", extra={"heldout_playlist_ids": held}
+        ckpt,
+        result,
+        data_fingerprint="test",
+        extra={"heldout_playlist_ids": held, "data": trained_on},
     )
     code = main(
         [

@@ -109,6 +109,9 @@ def test_broken_file_among_good_ones(
 def test_errors_exit_nonzero(
     lib: str, capsys: pytest.CaptureFixture[str], argv: list[str], code: int, message: str
 ) -> None:
+    from assistant.store import Library
+
+    Library(lib).close()  # an empty library (without one, every command says so first)
     got, _, err = run(capsys, *argv, "--library", lib)
     assert got == code
     assert message in err

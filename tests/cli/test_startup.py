@@ -47,6 +47,9 @@ def test_help_does_not_import_torch(args: tuple[str, ...]) -> None:
 
 @pytest.mark.slow
 def test_stats_does_not_import_torch(tmp_path: Path) -> None:
+    from assistant.store import Library
+
+    Library(tmp_path / "lib.sqlite").close()  # stats never creates one
     out = run_without_torch("stats", "--json", "--library", str(tmp_path / "lib.sqlite"))
     assert out.returncode == 0, out.stderr
     assert '"playlists": 0' in out.stdout

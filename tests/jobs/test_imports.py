@@ -100,13 +100,17 @@ def test_reimport_is_a_noop(tmp_path: Path, library: Library) -> None:
     assert snapshot(library) == before
 
 
-def test_same_pid_in_a_new_file_updates_in_place(tmp_path: Path, library: Library) -> None:
-    import_mpd(library, [write_slice(tmp_path / "a", 0, 2, n_tracks=3)])
+def test_same_pid_in_an_edited_file_updates_in_place(tmp_path: Path, library: Library) -> None:
+    # The same file edited (another file with the same pid is refused: tests/faults).
+    path = write_slice(tmp_path / "a", 0, 2, n_tracks=3)
+    import_mpd(library, [path])
     old_id = library.find_playlist("mpd:1").id
-    import_mpd(library, [write_slice(tmp_path / "b", 1, 1, n_tracks=6)])
+    write(path, slice_doc(0, 2, n_tracks=6))
+    import_mpd(library, [path])
     updated = library.find_playlist("mpd:1")
     assert updated.id == old_id and len(updated.track_uris) == 6
     assert library.count_playlists() == 2
+    assert [(r["num_playlists"], r["num_entries"]) for r in library.imports()] == [(2, 12)]
 
 
 def test_missing_path_raises_before_anything(tmp_path: Path, library: Library) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from assistant.errors import ImportFormatError, InputError
-from assistant.sources import mpd
+from assistant.sources import mpd_reader
 from assistant.sources.mpd import (
     SliceReader,
     iter_slice_paths,
@@ -369,7 +369,9 @@ def test_reader_parses_here_when_the_helper_is_another_copy(
 ) -> None:
     # As if this app were another copy than the one the helper would import.
     monkeypatch.setattr(
-        mpd, "__file__", str(tmp_path / "elsewhere" / "assistant" / "sources" / "mpd.py")
+        mpd_reader,
+        "__file__",
+        str(tmp_path / "elsewhere" / "assistant" / "sources" / "mpd_reader.py"),
     )
     files = _slices(tmp_path, 3)
     with SliceReader(files, ()) as reader:

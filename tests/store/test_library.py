@@ -60,10 +60,12 @@ def test_import_and_reimport_is_noop(lib: Library) -> None:
 
 
 def test_reimport_of_changed_playlist_replaces_in_place(lib: Library) -> None:
+    # The same file, edited: its playlists are replaced in place (another file holding
+    # pid 1 is refused instead, see tests/faults).
     before = lib.find_playlist("mpd:1")
     lib.import_playlists(
         kind="mpd",
-        path="slice2.json",
+        path="slice.json",
         sha256="h2",
         playlists=[Playlist("Road trip 2", ["t4", "t1"], source="mpd", source_ref="1")],
         tracks=[],
