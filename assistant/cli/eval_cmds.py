@@ -3,7 +3,8 @@
 
 A checkpoint is queried through :class:`assistant.ml.recommend.RecommenderService` by
 track URI, exactly as the app uses it, so the numbers describe what a person gets. A
-baseline is fitted here on the split's training playlists (EASE's λ picked on validation).
+baseline is fitted here on the split's training playlists (EASE's λ and iALS's factors,
+regularisation and α picked on validation).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import numpy as np
 from assistant.cli.common import add_library_option, open_library, print_json
 from assistant.config import BUNDLED_CHECKPOINT, load_settings
 from assistant.errors import InputError
-from assistant.ml.baselines import BASELINES, fit_baseline, tune_ease
+from assistant.ml.baselines import BASELINES, fit_baseline, tune_ease, tune_ials
 from assistant.ml.evaluate import (
     evaluate_by_category,
     make_validator,
@@ -141,10 +142,21 @@ def scorer_ranker(scorer: Any, data: Interactions) -> Ranker:
     return rank
 
 
-def fit_named_baseline(name: str, split: Split | None, train: Interactions) -> Any:
-    """Fits a baseline; EASE's λ is tuned on the split's validation cases when there are any."""
-    if name == "ease" and split is not None and split.val:
-        scorer, _ = tune_ease(train, make_validator(split.val))
+def fit_named_baseline(
+    name: str, split: Split | None, train: Interactions, notes: list[str] | None = None
+) -> Any:
+    """Fits a baseline; EASE's λ and iALS's grid are tuned on the split's validation cases
+    when there are any (a line saying what was chosen goes to ``notes``)."""
+    if name in ("ease", "ials") and split is not None and split.val:
+        validate = make_validator(split.val)
+        if name == "ease":
+            scorer, _ = tune_ease(train, validate)
+            chosen = f"lambda={scorer.lam:g}"
+        else:
+            scorer, _ = tune_ials(train, validate)
+            chosen = ", ".join(f"{k}={v:g}" for k, v in scorer.params.items())
+        if notes is not None:
+            notes.append(f"{name} tuned on {len(split.val)} validation cases: {chosen}.")
         return scorer
     return fit_baseline(name, train)
 
@@ -200,7 +212,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     notes: list[str] = []
     if args.baseline:
         split = build_split(args, data)
-        scorer = fit_named_baseline(args.baseline, split, split.train)
+        scorer = fit_named_baseline(args.baseline, split, split.train, notes)
         model = args.baseline
         by_cat = evaluate_by_category(scorer, split.test)
         means = by_cat.pop("all", None)
