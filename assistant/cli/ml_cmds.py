@@ -6,13 +6,16 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.cli.common import StderrProgress, add_library_option, open_library, print_json
 from assistant.config import load_settings, save_settings
 from assistant.errors import InputError
 from assistant.ml.models import ARCHITECTURES
 from assistant.ml.train import TrainConfig
+
+if TYPE_CHECKING:  # the jobs module imports torch: only when a command runs a model
+    from assistant.jobs.recommending import SeedCoverage
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -200,6 +203,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         active_checkpoint_path,
         recommend_for_playlist,
         recommend_for_seeds,
+        seed_coverage,
     )
     from assistant.ml.recommend import RecommenderService
 
@@ -217,19 +221,18 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             run_id, result = recommend_for_seeds(
                 library, service, _read_seeds(args.seeds), args.k, **filters
             )
+        seeds = [*result.seeds, *result.unknown_seeds]
+        coverage = seed_coverage(service, seeds, library.tracks(result.unknown_seeds))
         uris = [r.track_uri for r in result.recommendations]
         if args.explain and not args.json:  # name the neighbours too
             uris += [n.neighbor_uri for r in result.recommendations for n in r.reasons[:3]]
         meta = library.tracks(uris)
     if args.json:
-        print_json(_as_json(service, path, playlist_id, run_id, result, meta, args.explain))
-        return 0
-    if result.unknown_seeds:
-        print(
-            f"{len(result.unknown_seeds)} seed track(s) are unknown to the model and were "
-            "not used.",
-            file=sys.stderr,
+        print_json(
+            _as_json(service, path, playlist_id, run_id, result, coverage, meta, args.explain)
         )
+        return 0
+    print(coverage.sentence(), file=sys.stderr)
     for rec in result.recommendations:
         t = meta.get(rec.track_uri)
         label = f"{t.artist_name} – {t.name}" if t else rec.track_uri
@@ -259,6 +262,7 @@ def _as_json(
     playlist_id: int | None,
     run_id: int,
     result: Any,
+    coverage: SeedCoverage,
     meta: dict,
     explain: bool,
 ) -> dict:
@@ -288,7 +292,8 @@ def _as_json(
         "checkpoint": str(path),
         "playlist_id": playlist_id,
         "run_id": run_id,
-        "unknown_seeds": result.unknown_seeds,
+        "seed_coverage": coverage.as_dict(),
+        "unknown_seeds": coverage.unused,  # the seeds used in no way
         "recommendations": recs,
     }
 

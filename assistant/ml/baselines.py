@@ -291,7 +291,7 @@ def tune_ials(
     *,
     factors: Sequence[int] = (32, 64, 128),
     regularizations: Sequence[float] = (0.01, 0.1, 1.0),
-    alphas: Sequence[float] = (5.0, 20.0, 50.0),
+    alphas: Sequence[float] = (1.0, 5.0, 20.0, 50.0),
     iterations: int = 15,
     monitor: str = "ndcg",
     seed: int = 0,

@@ -8,10 +8,12 @@ import pytest
 
 from assistant import config
 from assistant.config import Settings
+from assistant.domain import Playlist, Track
 from assistant.jobs.recommending import (
     active_checkpoint_path,
     recommend_for_playlist,
     recommend_for_seeds,
+    seed_coverage,
 )
 from assistant.ml.graph import Interactions
 from assistant.ml.recommend import RecommenderService
@@ -66,3 +68,36 @@ def test_artist_cap_and_blocked_artists(setup: tuple[Path, RecommenderService]) 
 def test_active_checkpoint_path() -> None:
     assert active_checkpoint_path(Settings()) == config.BUNDLED_CHECKPOINT
     assert active_checkpoint_path(Settings(active_checkpoint="/x/y.ckpt")) == Path("/x/y.ckpt")
+
+
+def test_seed_coverage_counts_each_distinct_seed_by_what_the_model_knows(
+    setup: tuple[Path, RecommenderService],
+) -> None:
+    lib, service = setup
+    with Library(lib) as library:
+        known = library.playlist(library.playlists()[0].id).track_uris[:3]
+        library.save_playlist(
+            Playlist("new", ["spotify:track:new1", "spotify:track:new2"], source="file"),
+            [
+                Track("spotify:track:new1", "New 1", "spotify:artist:a00", "Artist 00"),
+                Track("spotify:track:new2", "New 2", "spotify:artist:nobody", "Nobody"),
+            ],
+        )
+        seeds = [*known, known[0], "spotify:track:new1", "spotify:track:new2", "spotify:track:x"]
+        tracks = library.tracks(seeds)
+    coverage = seed_coverage(service, seeds, tracks)
+    # Today's checkpoints know tracks only: a new track by a known artist is not used.
+    assert coverage.as_dict() == {"track": 3, "artist_or_album": 0, "none": 3}
+    assert coverage.unused == ["spotify:track:new1", "spotify:track:new2", "spotify:track:x"]
+    assert coverage.sentence() == (
+        "Seeds: 6 (3 known to the model, 3 not used (unknown track, artist and album))."
+    )
+    # A content-aware checkpoint exposes its artist vocabulary: new1 is then usable.
+    service.artist_uris = ["spotify:artist:a00"]  # type: ignore[attr-defined]
+    try:
+        coverage = seed_coverage(service, seeds, tracks)
+    finally:
+        del service.artist_uris  # type: ignore[attr-defined]
+    assert coverage.as_dict() == {"track": 3, "artist_or_album": 1, "none": 2}
+    assert coverage.unused == ["spotify:track:new2", "spotify:track:x"]
+    assert "1 through their artist or album only" in coverage.sentence()
