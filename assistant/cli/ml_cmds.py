@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from assistant.cli.common import StderrProgress, add_library_option, open_library, print_json
 from assistant.config import load_settings, save_settings
 from assistant.errors import InputError
+from assistant.jobs.explaining import ReasonContext, group_reasons, reason_context, reason_sentence
 from assistant.ml.models import ARCHITECTURES
 from assistant.ml.train import TrainConfig
 
@@ -224,29 +225,29 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         seeds = [*result.seeds, *result.unknown_seeds]
         coverage = seed_coverage(service, seeds, library.tracks(result.unknown_seeds))
         uris = [r.track_uri for r in result.recommendations]
-        if args.explain and not args.json:  # name the neighbours too
-            uris += [n.neighbor_uri for r in result.recommendations for n in r.reasons[:3]]
+        if args.explain:  # name the seeds and count their artists and albums too
+            uris += seeds
         meta = library.tracks(uris)
+    context = reason_context(meta, seeds) if args.explain else None
     if args.json:
-        print_json(
-            _as_json(service, path, playlist_id, run_id, result, coverage, meta, args.explain)
-        )
+        print_json(_as_json(service, path, playlist_id, run_id, result, coverage, meta, context))
         return 0
     print(coverage.sentence(), file=sys.stderr)
     for rec in result.recommendations:
         t = meta.get(rec.track_uri)
         label = f"{t.artist_name} – {t.name}" if t else rec.track_uri
         print(f"{rec.rank:3d}. {label}  ({rec.score:.3f})")
-        if args.explain:
-            for reason in rec.reasons[:3]:
-                n = meta.get(reason.neighbor_uri)
-                who = f"{n.artist_name} – {n.name}" if n else reason.neighbor_uri
+        if context is not None:
+            print(f"       {reason_sentence(rec.reasons, context.labels, context.counts)}")
+            groups = group_reasons(rec.reasons, context.labels, context.counts)
+            for group in groups[:3]:
                 print(
-                    f"       ← {who}  attention {reason.attention:.2f}, "
-                    f"contribution {reason.contribution:+.3f}"
+                    f"       ← {group.kind}: {group.phrase}  "
+                    f"contribution {group.contribution:+.3f}"
+                    + (f" ({group.share:.0%})" if group.share > 0 else "")
                 )
-            rest = len(rec.reasons) - 3
-            more = f" (+ {rest} more tracks)" if rest > 0 else ""
+            rest = len(groups) - 3
+            more = f" (+ {rest} more)" if rest > 0 else ""
             total = sum(r.contribution for r in rec.reasons)
             print(
                 f"       = bias {rec.bias:+.3f} + contributions {total:+.3f}{more} "
@@ -264,7 +265,7 @@ def _as_json(
     result: Any,
     coverage: SeedCoverage,
     meta: dict,
-    explain: bool,
+    context: ReasonContext | None,
 ) -> dict:
     recs = []
     for rec in result.recommendations:
@@ -277,9 +278,11 @@ def _as_json(
             "score": rec.score,
             "bias": rec.bias,
         }
-        if explain:
+        if context is not None:
+            item["why"] = reason_sentence(rec.reasons, context.labels, context.counts)
             item["explanation"] = [
                 {
+                    "kind": r.kind,
                     "neighbor_uri": r.neighbor_uri,
                     "attention": r.attention,
                     "contribution": r.contribution,

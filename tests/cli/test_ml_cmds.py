@@ -53,6 +53,8 @@ def test_train_recommend_models_use(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert library.recommendation_runs(1)[0].id == rec["run_id"]
     for item in rec["recommendations"]:
         assert item["track_uri"] not in seeds and item["track_name"].startswith("Song")
+        assert {x["kind"] for x in item["explanation"]} == {"seed"}  # a track-only model
+        assert item["why"].startswith("Mostly because of Song ")
         total = item["bias"] + sum(x["contribution"] for x in item["explanation"])
         assert total == pytest.approx(item["score"], abs=1e-4)
 
@@ -84,7 +86,8 @@ def test_train_recommend_models_use(tmp_path: Path, capsys: pytest.CaptureFixtur
     text = out.out
     assert "Seeds: 8 (8 known to the model)." in out.err.splitlines()
     assert "1. Artist" in text
-    assert "← Artist" in text  # neighbours by name, not by URI
+    assert "← seed: Song " in text  # neighbours by name, not by URI
+    assert "       Mostly because of Song " in text
     assert "= bias" in text and "= score" in text
 
     other = tmp_path / "other.ckpt"
