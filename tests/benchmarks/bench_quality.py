@@ -276,7 +276,16 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, wall: float)
     if tuned:
         out += ["", "Validation NDCG of the tuning grids (test never consulted):", ""]
         for r in tuned:
-            out.append(f"- {r['label']} ({r['protocol']}): {r['tuned']}")
+            grid = r["tuned"]
+            if len(grid) <= 8:
+                out.append(f"- {r['label']} ({r['protocol']}): {grid}")
+                continue
+            best = max(grid, key=grid.get)
+            out.append(
+                f"- {r['label']} ({r['protocol']}): best {best} ({grid[best]}) of "
+                f"{len(grid)} points, which range from {min(grid.values())} to "
+                f"{max(grid.values())}"
+            )
     return "\n".join(out) + "\n"
 
 
