@@ -223,7 +223,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 library, service, _read_seeds(args.seeds), args.k, **filters
             )
         seeds = [*result.seeds, *result.unknown_seeds]
-        coverage = seed_coverage(service, seeds, library.tracks(result.unknown_seeds))
+        coverage = seed_coverage(service, seeds, library.tracks(seeds))
         uris = [r.track_uri for r in result.recommendations]
         if args.explain:  # name the seeds and count their artists and albums too
             uris += seeds

@@ -170,22 +170,32 @@ def seed_coverage(
 ) -> SeedCoverage:
     """Classifies each distinct seed by what the model knows of it.
 
-    The one place that asks the model what it knows: tracks by URI; artists and albums by
-    the service's ``artist_uris``/``album_uris`` vocabularies where the checkpoint has
-    them (a track-only model has none, so its seeds are "track" or "none").
+    The one place that asks the model what it knows. "track": the track is in its
+    vocabulary with a trained vector (an edge in the training graph, where the checkpoint
+    records it as ``active``: a track of a held-out playlist only is in the vocabulary
+    but untrained, and today's readout ignores it). "artist_or_album": otherwise, its
+    artist or album is in the service's ``artist_uris``/``album_uris`` vocabularies (a
+    content-aware checkpoint; a track-only one has none). "none": neither.
 
     Args:
         tracks: library metadata of the seeds (for their artist and album URIs).
     """
-    _, known, unknown = service.encode(seed_uris)
+    idx, known, unknown = service.encode(seed_uris)
+    active = getattr(service.inference, "active", None)
+    if active is not None and len(idx):
+        trained = active.cpu().numpy()[idx]
+        untrained = [u for u, ok in zip(known, trained, strict=True) if not ok]
+    else:
+        untrained = []
+    rest = [*untrained, *unknown]
     artists: set[str] = set()
     albums: set[str] = set()
-    if unknown:  # only then are the (large) artist/album vocabularies needed
+    if rest:  # only then are the (large) artist/album vocabularies needed
         artists = set(getattr(service, "artist_uris", None) or ())
         albums = set(getattr(service, "album_uris", None) or ())
     n_content = 0
     unused: list[str] = []
-    for uri in unknown:
+    for uri in rest:
         t = tracks.get(uri)
         if t is not None and (
             (t.artist_uri and t.artist_uri in artists) or (t.album_uri and t.album_uri in albums)
@@ -193,4 +203,4 @@ def seed_coverage(
             n_content += 1
         else:
             unused.append(uri)
-    return SeedCoverage(len(known), n_content, len(unused), unused)
+    return SeedCoverage(len(known) - len(untrained), n_content, len(unused), unused)

@@ -101,3 +101,24 @@ def test_seed_coverage_counts_each_distinct_seed_by_what_the_model_knows(
     assert coverage.as_dict() == {"track": 3, "artist_or_album": 1, "none": 2}
     assert coverage.unused == ["spotify:track:new2", "spotify:track:x"]
     assert "1 through their artist or album only" in coverage.sentence()
+
+
+def test_seed_coverage_counts_a_track_without_training_edge_as_unused(tmp_path: Path) -> None:
+    """A held-out playlist's tracks are in the vocabulary but untrained: used in no way."""
+    lib = make_library(tmp_path / "lib.sqlite", n_playlists=12)
+    with Library(lib) as library:
+        library.save_playlist(
+            Playlist("held out", ["spotify:track:solo"], source="file", source_ref="held"),
+            [Track("spotify:track:solo", "Solo", "spotify:artist:nobody", "Nobody")],
+        )
+        data = Interactions.from_library(library)
+        seeds = ["spotify:track:c0t1", "spotify:track:solo"]
+        tracks = library.tracks(seeds)
+    held = data.playlist_ids.tolist().index(max(data.playlist_ids))
+    rows = [i for i in range(data.n_playlists) if i != held]
+    scorer = train(data.select_rows(rows), tiny(epochs=1, model="gat")).model
+    service = RecommenderService.from_scorer(scorer)
+    assert "spotify:track:solo" in service.track_uris
+    coverage = seed_coverage(service, seeds, tracks)
+    assert coverage.as_dict() == {"track": 1, "artist_or_album": 0, "none": 1}
+    assert coverage.unused == ["spotify:track:solo"]
