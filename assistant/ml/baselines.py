@@ -28,8 +28,7 @@ import scipy.sparse as sp
 
 from assistant.errors import InputError
 from assistant.ml.graph import Interactions
-
-BASELINES = ("popularity", "cooccurrence", "ease", "ials")
+from assistant.ml.spec import BASELINES
 
 
 def normalized_popularity(train: Interactions) -> np.ndarray:

@@ -6,16 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import config
-from assistant.config import Settings
 from assistant.domain import Playlist, Track
-from assistant.jobs.recommending import (
-    active_checkpoint_path,
-    recommend_for_playlist,
-    recommend_for_seeds,
-    seed_coverage,
-)
-from assistant.ml.graph import Interactions
+from assistant.jobs.recommending import recommend_for_playlist, recommend_for_seeds, seed_coverage
+from assistant.jobs.training_data import training_interactions
 from assistant.ml.recommend import RecommenderService
 from assistant.ml.train import train
 from assistant.store.library import Library
@@ -26,11 +19,12 @@ from tests.jobs.test_training import make_library, tiny
 def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RecommenderService]:
     lib = make_library(tmp_path_factory.mktemp("lib") / "lib.sqlite")
     with Library(lib) as library:
-        data = Interactions.from_library(library)
+        data = training_interactions(library)
     service = RecommenderService.from_scorer(train(data, tiny(epochs=2, model="gat")).model)
     return lib, service
 
 
+@pytest.mark.slow
 def test_run_is_stored_with_explanations(setup: tuple[Path, RecommenderService]) -> None:
     lib, service = setup
     with Library(lib) as library:
@@ -48,6 +42,7 @@ def test_run_is_stored_with_explanations(setup: tuple[Path, RecommenderService])
         )
 
 
+@pytest.mark.slow
 def test_artist_cap_and_blocked_artists(setup: tuple[Path, RecommenderService]) -> None:
     lib, service = setup
     seeds = ["spotify:track:c0t0", "spotify:track:c0t1", "spotify:track:unknown"]
@@ -65,11 +60,7 @@ def test_artist_cap_and_blocked_artists(setup: tuple[Path, RecommenderService]) 
     assert [r.rank for r in result.recommendations] == list(range(1, len(artists) + 1))
 
 
-def test_active_checkpoint_path() -> None:
-    assert active_checkpoint_path(Settings()) == config.BUNDLED_CHECKPOINT
-    assert active_checkpoint_path(Settings(active_checkpoint="/x/y.ckpt")) == Path("/x/y.ckpt")
-
-
+@pytest.mark.slow
 def test_seed_coverage_counts_each_distinct_seed_by_what_the_model_knows(
     setup: tuple[Path, RecommenderService],
 ) -> None:
@@ -103,6 +94,7 @@ def test_seed_coverage_counts_each_distinct_seed_by_what_the_model_knows(
     assert "1 through their artist or album only" in coverage.sentence()
 
 
+@pytest.mark.slow
 def test_seed_coverage_counts_a_track_without_training_edge_as_unused(tmp_path: Path) -> None:
     """A held-out playlist's tracks are in the vocabulary but untrained: used in no way."""
     lib = make_library(tmp_path / "lib.sqlite", n_playlists=12)
@@ -111,7 +103,7 @@ def test_seed_coverage_counts_a_track_without_training_edge_as_unused(tmp_path: 
             Playlist("held out", ["spotify:track:solo"], source="file", source_ref="held"),
             [Track("spotify:track:solo", "Solo", "spotify:artist:nobody", "Nobody")],
         )
-        data = Interactions.from_library(library)
+        data = training_interactions(library)
         seeds = ["spotify:track:c0t1", "spotify:track:solo"]
         tracks = library.tracks(seeds)
     held = data.playlist_ids.tolist().index(max(data.playlist_ids))
