@@ -51,26 +51,34 @@ class Playlist:
     snapshot_id: str = ""
 
 
+# What a term of a recommendation's score is about: a seed track of the playlist, an artist
+# or album the candidate shares with the playlist, or a word of the playlist's name.
+REASON_KINDS = ("seed", "artist", "album", "name")
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
-    """One neighbour's share of a recommendation's score.
+    """One term of a recommendation's score.
 
     Attributes:
-        neighbor_uri: the track (or later artist/album) of the playlist that pulled it in.
-        neighbor_kind: "track" today; "artist"/"album" are the planned extension.
-        attention: the attention weight the model gave this neighbour (sums to 1 over them).
-        contribution: this neighbour's additive term of the score.
+        neighbor_uri: what the term is about: the seed track's URI (kind "seed"), the
+            artist's or album's URI ("artist", "album"), or the name token ("name").
+        attention: the attention weight the model gave it (over the seeds, per candidate;
+            0 for a term without attention).
+        contribution: its additive term of the score.
+        kind: one of :data:`REASON_KINDS`.
     """
 
     neighbor_uri: str
     attention: float
     contribution: float
-    neighbor_kind: str = "track"
+    kind: str = "seed"
 
 
 @dataclass(frozen=True, slots=True)
 class Recommendation:
-    """A proposed track. ``bias + sum(r.contribution for r in reasons) == score``."""
+    """A proposed track. ``bias + sum(r.contribution for r in reasons) == score``, reasons
+    of every kind included."""
 
     rank: int
     track_uri: str

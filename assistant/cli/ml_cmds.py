@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.cli.common import (
     StderrProgress,
@@ -23,6 +23,10 @@ from assistant.config import load_settings
 from assistant.errors import InputError
 from assistant.jobs.checkpoints import active_checkpoint_path, set_active
 from assistant.jobs.choices import ARCHITECTURES, TrainConfig
+from assistant.jobs.explaining import ReasonContext, group_reasons, reason_context, reason_sentence
+
+if TYPE_CHECKING:  # the jobs module imports torch: only when a command runs a model
+    from assistant.jobs.recommending import SeedCoverage
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -200,7 +204,11 @@ def _read_seeds(path: Path) -> list[str]:
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     from assistant.jobs.checkpoints import load_service
-    from assistant.jobs.recommending import recommend_for_playlist, recommend_for_seeds
+    from assistant.jobs.recommending import (
+        recommend_for_playlist,
+        recommend_for_seeds,
+        seed_coverage,
+    )
 
     path = args.checkpoint or active_checkpoint_path(load_settings())
     service = load_service(path, device=args.device)
@@ -216,33 +224,32 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             run_id, result = recommend_for_seeds(
                 library, service, _read_seeds(args.seeds), args.k, **filters
             )
+        seeds = [*result.seeds, *result.unknown_seeds]
+        coverage = seed_coverage(service, seeds, library.tracks(seeds))
         uris = [r.track_uri for r in result.recommendations]
-        if args.explain and not args.json:  # name the neighbours too
-            uris += [n.neighbor_uri for r in result.recommendations for n in r.reasons[:3]]
+        if args.explain:  # name the seeds and count their artists and albums too
+            uris += seeds
         meta = library.tracks(uris)
+    context = reason_context(meta, seeds) if args.explain else None
     if args.json:
-        print_json(_as_json(service, path, playlist_id, run_id, result, meta, args.explain))
+        print_json(_as_json(service, path, playlist_id, run_id, result, coverage, meta, context))
         return 0
-    if result.unknown_seeds:
-        print(
-            f"{len(result.unknown_seeds)} seed track(s) are unknown to the model and were "
-            "not used.",
-            file=sys.stderr,
-        )
+    print(coverage.sentence(), file=sys.stderr)
     for rec in result.recommendations:
         t = meta.get(rec.track_uri)
         label = terminal_safe(f"{t.artist_name} – {t.name}") if t else rec.track_uri
         print(f"{rec.rank:3d}. {label}  ({rec.score:.3f})")
-        if args.explain:
-            for reason in rec.reasons[:3]:
-                n = meta.get(reason.neighbor_uri)
-                who = terminal_safe(f"{n.artist_name} – {n.name}") if n else reason.neighbor_uri
+        if context is not None:
+            print(f"       {terminal_safe(reason_sentence(rec.reasons, context.labels, context.counts))}")
+            groups = group_reasons(rec.reasons, context.labels, context.counts)
+            for group in groups[:3]:
                 print(
-                    f"       ← {who}  attention {reason.attention:.2f}, "
-                    f"contribution {reason.contribution:+.3f}"
+                    f"       ← {group.kind}: {terminal_safe(group.phrase)}  "
+                    f"contribution {group.contribution:+.3f}"
+                    + (f" ({group.share:.0%})" if group.share > 0 else "")
                 )
-            rest = len(rec.reasons) - 3
-            more = f" (+ {rest} more tracks)" if rest > 0 else ""
+            rest = len(groups) - 3
+            more = f" (+ {rest} more)" if rest > 0 else ""
             total = sum(r.contribution for r in rec.reasons)
             print(
                 f"       = bias {rec.bias:+.3f} + contributions {total:+.3f}{more} "
@@ -258,8 +265,9 @@ def _as_json(
     playlist_id: int | None,
     run_id: int,
     result: Any,
+    coverage: SeedCoverage,
     meta: dict,
-    explain: bool,
+    context: ReasonContext | None,
 ) -> dict:
     recs = []
     for rec in result.recommendations:
@@ -272,9 +280,11 @@ def _as_json(
             "score": rec.score,
             "bias": rec.bias,
         }
-        if explain:
+        if context is not None:
+            item["why"] = reason_sentence(rec.reasons, context.labels, context.counts)
             item["explanation"] = [
                 {
+                    "kind": r.kind,
                     "neighbor_uri": r.neighbor_uri,
                     "attention": r.attention,
                     "contribution": r.contribution,
@@ -287,7 +297,8 @@ def _as_json(
         "checkpoint": str(path),
         "playlist_id": playlist_id,
         "run_id": run_id,
-        "unknown_seeds": result.unknown_seeds,
+        "seed_coverage": coverage.as_dict(),
+        "unknown_seeds": coverage.unused,  # the seeds used in no way
         "recommendations": recs,
     }
 

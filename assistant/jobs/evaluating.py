@@ -3,7 +3,8 @@ playlists, and write an official RecSys 2018 challenge submission.
 
 A checkpoint is queried through :class:`assistant.ml.recommend.RecommenderService` by
 track URI, exactly as the app uses it, so the numbers describe what a person gets. A
-baseline is fitted here on the split's training playlists (EASE's λ picked on validation).
+baseline is fitted here on the split's training playlists (EASE's λ and iALS's factors,
+regularisation and α picked on validation).
 Front ends pass plain options and get plain data back (a report dict, a count).
 """
 
@@ -20,7 +21,7 @@ import numpy as np
 from assistant.errors import InputError
 from assistant.jobs.checkpoints import foreign_checkpoint_warning, load_service
 from assistant.jobs.training_data import training_interactions
-from assistant.ml.baselines import fit_baseline, tune_ease
+from assistant.ml.baselines import fit_baseline, tune_ease, tune_ials
 from assistant.ml.evaluate import (
     evaluate_by_category,
     make_validator,
@@ -86,10 +87,21 @@ def scorer_ranker(scorer: Any, data: Interactions) -> Ranker:
     return rank
 
 
-def fit_named_baseline(name: str, split: Split | None, train: Interactions) -> Any:
-    """Fits a baseline; EASE's λ is tuned on the split's validation cases when there are any."""
-    if name == "ease" and split is not None and split.val:
-        scorer, _ = tune_ease(train, make_validator(split.val))
+def fit_named_baseline(
+    name: str, split: Split | None, train: Interactions, notes: list[str] | None = None
+) -> Any:
+    """Fits a baseline; EASE's λ and iALS's grid are tuned on the split's validation cases
+    when there are any (a line saying what was chosen goes to ``notes``)."""
+    if name in ("ease", "ials") and split is not None and split.val:
+        validate = make_validator(split.val)
+        if name == "ease":
+            scorer, _ = tune_ease(train, validate)
+            chosen = f"lambda={scorer.lam:g}"
+        else:
+            scorer, _ = tune_ials(train, validate)
+            chosen = ", ".join(f"{k}={v:g}" for k, v in scorer.params.items())
+        if notes is not None:
+            notes.append(f"{name} tuned on {len(split.val)} validation cases: {chosen}.")
         return scorer
     return fit_baseline(name, train)
 
@@ -150,7 +162,7 @@ def evaluate(library_path: str | Path, options: EvaluationOptions) -> dict[str, 
     notes: list[str] = []
     if options.baseline:
         split = build_split(options, data)
-        scorer = fit_named_baseline(options.baseline, split, split.train)
+        scorer = fit_named_baseline(options.baseline, split, split.train, notes)
         model = options.baseline
         by_cat = evaluate_by_category(scorer, split.test)
         means = by_cat.pop("all", None)

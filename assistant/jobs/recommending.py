@@ -7,10 +7,10 @@ tracks, the library knows who made them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 
-from assistant.domain import Recommendation
+from assistant.domain import Recommendation, Track
 from assistant.ml.recommend import RecommenderService, RecommendResult
 from assistant.store.library import Library
 
@@ -123,3 +123,74 @@ def recommend_for_playlist(
         playlist_id=playlist_id,
         explain=explain,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class SeedCoverage:
+    """How the model could use each (distinct) seed of a query.
+
+    Attributes:
+        track: seeds whose track the model knows.
+        artist_or_album: seeds it does not know as tracks but through their artist or album.
+        none: seeds it cannot use in any way; ``unused`` lists them.
+    """
+
+    track: int
+    artist_or_album: int
+    none: int
+    unused: list[str]
+
+    def as_dict(self) -> dict[str, int]:
+        return {"track": self.track, "artist_or_album": self.artist_or_album, "none": self.none}
+
+    def sentence(self) -> str:
+        """One line for people: "Seeds: 30 known to the model, 5 through their artist or
+        album only, 3 not used."."""
+        parts = [f"{self.track} known to the model"]
+        if self.artist_or_album:
+            parts.append(f"{self.artist_or_album} through their artist or album only")
+        if self.none:
+            parts.append(f"{self.none} not used (unknown track, artist and album)")
+        total = self.track + self.artist_or_album + self.none
+        return f"Seeds: {total} ({', '.join(parts)})."
+
+
+def seed_coverage(
+    service: RecommenderService, seed_uris: Sequence[str], tracks: Mapping[str, Track]
+) -> SeedCoverage:
+    """Classifies each distinct seed by what the model knows of it.
+
+    The one place that asks the model what it knows. "track": the track is in its
+    vocabulary with a trained vector (an edge in the training graph, where the checkpoint
+    records it as ``active``: a track of a held-out playlist only is in the vocabulary
+    but untrained, and today's readout ignores it). "artist_or_album": otherwise, its
+    artist or album is in the service's ``artist_uris``/``album_uris`` vocabularies (a
+    content-aware checkpoint; a track-only one has none). "none": neither.
+
+    Args:
+        tracks: library metadata of the seeds (for their artist and album URIs).
+    """
+    idx, known, unknown = service.encode(seed_uris)
+    active = getattr(service.inference, "active", None)
+    if active is not None and len(idx):
+        trained = active.cpu().numpy()[idx]
+        untrained = [u for u, ok in zip(known, trained, strict=True) if not ok]
+    else:
+        untrained = []
+    rest = [*untrained, *unknown]
+    artists: set[str] = set()
+    albums: set[str] = set()
+    if rest:  # only then are the (large) artist/album vocabularies needed
+        artists = set(getattr(service, "artist_uris", None) or ())
+        albums = set(getattr(service, "album_uris", None) or ())
+    n_content = 0
+    unused: list[str] = []
+    for uri in rest:
+        t = tracks.get(uri)
+        if t is not None and (
+            (t.artist_uri and t.artist_uri in artists) or (t.album_uri and t.album_uri in albums)
+        ):
+            n_content += 1
+        else:
+            unused.append(uri)
+    return SeedCoverage(len(known) - len(untrained), n_content, len(unused), unused)

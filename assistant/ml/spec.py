@@ -15,7 +15,7 @@ from typing import Any
 from assistant.errors import InputError
 
 ARCHITECTURES = ("lightgcn", "gat", "gat-mlp", "gcn", "sage")
-BASELINES = ("popularity", "cooccurrence", "ease")
+BASELINES = ("popularity", "cooccurrence", "ease", "ials")
 TAU_MIN, TAU_MAX, TAU_INIT = 1.0, 30.0, 10.0
 MAX_POSITION = 256  # positions beyond this share the last positional embedding
 

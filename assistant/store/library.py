@@ -724,7 +724,7 @@ class Library:
                         run_id,
                         r.track_uri,
                         x.neighbor_uri,
-                        x.neighbor_kind,
+                        x.kind,
                         x.attention,
                         x.contribution,
                     )
@@ -754,6 +754,8 @@ class Library:
             "WHERE run_id = ? ORDER BY track_uri, contribution DESC",
             (run_id,),
         ):
+            # v1 stored a seed's kind as "track" (the column's default): the same thing.
+            kind = "seed" if kind == "track" else kind
             reasons.setdefault(uri, []).append(Reason(n_uri, att, contrib, kind))
         return [
             Recommendation(rank, uri, score, bias, tuple(reasons.get(uri, ())))

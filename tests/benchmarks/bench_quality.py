@@ -13,7 +13,7 @@ Two protocols (see :mod:`assistant.ml.split`):
   by category; R-precision, NDCG, clicks (500 predictions) and Recall@50 on test.
 
 Every row is fitted on the split's training graph only; early stopping (GNNs) and tuning
-(EASE's λ, ALS's regularisation and confidence) use the validation cases only, never test.
+(EASE's λ; iALS's factors, regularisation and confidence α) use the validation cases only, never test.
 Each row runs in its own process so its peak RSS is its own (it includes the ~300 MB of
 an imported torch). Writes ``bench-results/quality.md``.
 """
@@ -38,7 +38,7 @@ OUT = ROOT / "bench-results" / "quality.md"
 LINK_KCORE = 5
 N_VAL, N_TEST = 100, 200
 GNNS = ("lightgcn", "gat", "gat-mlp", "gcn", "sage")
-BASELINES = ("popularity", "cooccurrence", "ease", "als")
+BASELINES = ("popularity", "cooccurrence", "ease", "ials")
 # Extra rows measuring the options of the default model (challenge protocol only); a
 # "model" key trains another architecture with that option.
 BPR_HARD = {"loss": "bpr", "negatives": "hard", "lr": 5e-3}  # the default before softmax
@@ -72,62 +72,6 @@ def load_split(protocol: str) -> Any:
     return challenge_split(data, n_val=N_VAL, n_test=N_TEST, seed=0)
 
 
-class AlsScorer:
-    """implicit's ALS with seeds folded in by its least-squares user solve."""
-
-    name = "als"
-
-    def __init__(self, model: Any, popularity: Any) -> None:
-        self.model = model
-        self.popularity = popularity
-
-    def score(self, seeds: list) -> Any:
-        import numpy as np
-        import scipy.sparse as sp
-
-        n_items = self.model.item_factors.shape[0]
-        rows = np.concatenate([np.full(len(s), i) for i, s in enumerate(seeds)] or [[]])
-        cols = np.concatenate([np.asarray(s) for s in seeds] or [[]]).astype(np.int64)
-        q = sp.csr_matrix(
-            (np.ones(len(cols), np.float32), (rows.astype(np.int64), cols)),
-            shape=(len(seeds), n_items),
-        )
-        factors = self.model.recalculate_user(np.arange(len(seeds)), q)
-        scores = factors @ self.model.item_factors.T + 1e-3 * self.popularity
-        for i, s in enumerate(seeds):
-            if len(s) == 0:
-                scores[i] = self.popularity
-        return scores.astype(np.float32)
-
-
-def fit_als(train: Any, validate: Any) -> tuple[Any, dict[str, Any]]:
-    import numpy as np
-    from implicit.als import AlternatingLeastSquares
-
-    from assistant.ml.baselines import normalized_popularity
-
-    x = train.to_csr()
-    pop = normalized_popularity(train)
-    best, best_value, grid = None, -1.0, {}
-    for reg in (0.01, 0.1):
-        for alpha in (5.0, 20.0):
-            model = AlternatingLeastSquares(
-                factors=64,
-                regularization=reg,
-                alpha=alpha,
-                iterations=15,
-                random_state=0,
-                num_threads=2,
-            )
-            model.fit(x, show_progress=False)
-            scorer = AlsScorer(model, np.asarray(pop, dtype=np.float32))
-            value = validate(scorer)["ndcg"]
-            grid[f"reg={reg},alpha={alpha}"] = round(value, 4)
-            if value > best_value:
-                best, best_value = scorer, value
-    return best, {"tuned": grid}
-
-
 def run_row(spec: dict[str, Any]) -> dict[str, Any]:
     """Fits one model/baseline on one protocol and evaluates it."""
     from assistant.ml.evaluate import evaluate, evaluate_by_category, make_validator
@@ -152,12 +96,12 @@ def run_row(spec: dict[str, Any]) -> dict[str, Any]:
         val = result.metrics
     else:
         name = spec["model"]
-        if name == "als":
-            try:
-                import implicit  # noqa: F401
-            except ModuleNotFoundError:
-                return {**spec, "skipped": "implicit is not installed (pip install implicit)"}
-            scorer, extra = fit_als(split.train, validate)
+        if name == "ials":
+            from assistant.ml.baselines import tune_ials
+
+            scorer, history = tune_ials(split.train, validate)
+            extra["tuned"] = {k: round(v["ndcg"], 4) for k, v in history.items()}
+            extra["params"] = scorer.params
         elif name == "ease":
             from assistant.ml.baselines import tune_ease
 
@@ -240,14 +184,10 @@ def default_model() -> str:
 
 
 def run_child(spec: dict[str, Any]) -> dict[str, Any]:
-    env = dict(os.environ)
-    if spec["model"] == "als":
-        env["OPENBLAS_NUM_THREADS"] = "1"  # implicit asks for it; it threads itself
     proc = subprocess.run(
         [sys.executable, __file__, "--row", json.dumps(spec)],
         capture_output=True,
         text=True,
-        env=env,
         check=False,
     )
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
@@ -336,7 +276,16 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, wall: float)
     if tuned:
         out += ["", "Validation NDCG of the tuning grids (test never consulted):", ""]
         for r in tuned:
-            out.append(f"- {r['label']} ({r['protocol']}): {r['tuned']}")
+            grid = r["tuned"]
+            if len(grid) <= 8:
+                out.append(f"- {r['label']} ({r['protocol']}): {grid}")
+                continue
+            best = max(grid, key=grid.get)
+            out.append(
+                f"- {r['label']} ({r['protocol']}): best {best} ({grid[best]}) of "
+                f"{len(grid)} points, which range from {min(grid.values())} to "
+                f"{max(grid.values())}"
+            )
     return "\n".join(out) + "\n"
 
 

@@ -70,6 +70,21 @@ def test_evaluate_link_protocol_beats_popularity_with_cooccurrence(
     assert results["cooccurrence"]["recall@50"] > results["popularity"]["recall@50"]
 
 
+@pytest.mark.slow
+def test_evaluate_ials_is_tuned_on_validation_and_beats_popularity(
+    demo_library: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    results = {}
+    for name in ("popularity", "ials"):
+        args = ["evaluate", "--baseline", name, "--library", str(demo_library), "--json"]
+        assert main([*args, "--n-test", "60"]) == 0
+        results[name] = json.loads(capsys.readouterr().out)
+    ials = results["ials"]
+    assert ials["model"] == "ials"
+    assert any(n.startswith("ials tuned on 60 validation cases: factors=") for n in ials["notes"])
+    assert ials["metrics"]["ndcg"] > results["popularity"]["metrics"]["ndcg"]
+
+
 def _challenge_set(path: Path, library: Path) -> list[list[str]]:
     with Library(library) as lib:
         playlists = [lib.playlist(p.id) for p in lib.playlists(limit=3)]

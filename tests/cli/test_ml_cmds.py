@@ -48,11 +48,14 @@ def test_train_recommend_models_use(tmp_path: Path, capsys: pytest.CaptureFixtur
     rec = json.loads(capsys.readouterr().out)
     assert rec["model"] == "gat-mlp" and rec["playlist_id"] == 1
     assert rec["unknown_seeds"] == [] and len(rec["recommendations"]) == 5
+    assert rec["seed_coverage"] == {"track": 8, "artist_or_album": 0, "none": 0}
     with Library(lib) as library:
         seeds = set(library.playlist(1).track_uris)
         assert library.recommendation_runs(1)[0].id == rec["run_id"]
     for item in rec["recommendations"]:
         assert item["track_uri"] not in seeds and item["track_name"].startswith("Song")
+        assert {x["kind"] for x in item["explanation"]} == {"seed"}  # a track-only model
+        assert item["why"].startswith("Mostly because of Song ")
         total = item["bias"] + sum(x["contribution"] for x in item["explanation"])
         assert total == pytest.approx(item["score"], abs=1e-4)
 
@@ -77,11 +80,15 @@ def test_train_recommend_models_use(tmp_path: Path, capsys: pytest.CaptureFixtur
     )
     rec = json.loads(capsys.readouterr().out)
     assert rec["unknown_seeds"] == ["spotify:track:zzz"] and rec["playlist_id"] is None
+    assert rec["seed_coverage"] == {"track": 1, "artist_or_album": 0, "none": 1}
 
     assert main(["recommend", "--library", lib, "--playlist", "1", "--k", "3", "--explain"]) == 0
-    text = capsys.readouterr().out
+    out = capsys.readouterr()
+    text = out.out
+    assert "Seeds: 8 (8 known to the model)." in out.err.splitlines()
     assert "1. Artist" in text
-    assert "← Artist" in text  # neighbours by name, not by URI
+    assert "← seed: Song " in text  # neighbours by name, not by URI
+    assert "       Mostly because of Song " in text
     assert "= bias" in text and "= score" in text
 
     other = tmp_path / "other.ckpt"

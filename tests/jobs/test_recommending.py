@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.jobs.recommending import recommend_for_playlist, recommend_for_seeds
+from assistant.domain import Playlist, Track
+from assistant.jobs.recommending import recommend_for_playlist, recommend_for_seeds, seed_coverage
 from assistant.jobs.training_data import training_interactions
 from assistant.ml.recommend import RecommenderService
 from assistant.ml.train import train
@@ -57,3 +58,59 @@ def test_artist_cap_and_blocked_artists(setup: tuple[Path, RecommenderService]) 
     assert artists.count("Artist 01") <= 2
     assert all(artists.count(a) <= 3 for a in artists)
     assert [r.rank for r in result.recommendations] == list(range(1, len(artists) + 1))
+
+
+@pytest.mark.slow
+def test_seed_coverage_counts_each_distinct_seed_by_what_the_model_knows(
+    setup: tuple[Path, RecommenderService],
+) -> None:
+    lib, service = setup
+    with Library(lib) as library:
+        known = library.playlist(library.playlists()[0].id).track_uris[:3]
+        library.save_playlist(
+            Playlist("new", ["spotify:track:new1", "spotify:track:new2"], source="file"),
+            [
+                Track("spotify:track:new1", "New 1", "spotify:artist:a00", "Artist 00"),
+                Track("spotify:track:new2", "New 2", "spotify:artist:nobody", "Nobody"),
+            ],
+        )
+        seeds = [*known, known[0], "spotify:track:new1", "spotify:track:new2", "spotify:track:x"]
+        tracks = library.tracks(seeds)
+    coverage = seed_coverage(service, seeds, tracks)
+    # Today's checkpoints know tracks only: a new track by a known artist is not used.
+    assert coverage.as_dict() == {"track": 3, "artist_or_album": 0, "none": 3}
+    assert coverage.unused == ["spotify:track:new1", "spotify:track:new2", "spotify:track:x"]
+    assert coverage.sentence() == (
+        "Seeds: 6 (3 known to the model, 3 not used (unknown track, artist and album))."
+    )
+    # A content-aware checkpoint exposes its artist vocabulary: new1 is then usable.
+    service.artist_uris = ["spotify:artist:a00"]  # type: ignore[attr-defined]
+    try:
+        coverage = seed_coverage(service, seeds, tracks)
+    finally:
+        del service.artist_uris  # type: ignore[attr-defined]
+    assert coverage.as_dict() == {"track": 3, "artist_or_album": 1, "none": 2}
+    assert coverage.unused == ["spotify:track:new2", "spotify:track:x"]
+    assert "1 through their artist or album only" in coverage.sentence()
+
+
+@pytest.mark.slow
+def test_seed_coverage_counts_a_track_without_training_edge_as_unused(tmp_path: Path) -> None:
+    """A held-out playlist's tracks are in the vocabulary but untrained: used in no way."""
+    lib = make_library(tmp_path / "lib.sqlite", n_playlists=12)
+    with Library(lib) as library:
+        library.save_playlist(
+            Playlist("held out", ["spotify:track:solo"], source="file", source_ref="held"),
+            [Track("spotify:track:solo", "Solo", "spotify:artist:nobody", "Nobody")],
+        )
+        data = training_interactions(library)
+        seeds = ["spotify:track:c0t1", "spotify:track:solo"]
+        tracks = library.tracks(seeds)
+    held = data.playlist_ids.tolist().index(max(data.playlist_ids))
+    rows = [i for i in range(data.n_playlists) if i != held]
+    scorer = train(data.select_rows(rows), tiny(epochs=1, model="gat")).model
+    service = RecommenderService.from_scorer(scorer)
+    assert "spotify:track:solo" in service.track_uris
+    coverage = seed_coverage(service, seeds, tracks)
+    assert coverage.as_dict() == {"track": 1, "artist_or_album": 0, "none": 1}
+    assert coverage.unused == ["spotify:track:solo"]

@@ -199,6 +199,49 @@ def test_recommendation_runs_round_trip(lib: Library) -> None:
     assert lib.recommendations(run_id) == []
 
 
+def test_explanations_keep_their_kind_and_v1_runs_read_as_seeds(
+    lib: Library, tmp_path: Path
+) -> None:
+    kinds = (
+        Reason("t3", 0.6, 0.5),
+        Reason("spotify:artist:ar1", 0.0, 0.2, "artist"),
+        Reason("spotify:album:x", 0.0, 0.1, "album"),
+        Reason("road", 0.0, 0.05, "name"),
+    )
+    run_id = lib.save_recommendation_run(
+        playlist_id=None,
+        model="m",
+        checkpoint="c.ckpt",
+        seeds=["t3"],
+        unknown_seeds=[],
+        recommendations=[Recommendation(1, "t1", 0.9, 0.05, kinds)],
+    )
+    assert set(lib.recommendations(run_id)[0].reasons) == set(kinds)
+
+    # A library written by the first release (schema v1): its seeds' kind is "track".
+    from assistant.store.migrations import MIGRATIONS
+
+    old = tmp_path / "v1.sqlite"
+    conn = sqlite3.connect(old)
+    MIGRATIONS[0](conn)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO recommendation_runs (id, playlist_id, model, checkpoint, created_at, k) "
+        "VALUES (1, NULL, 'gat-mlp', 'c.ckpt', 0, 1)"
+    )
+    conn.execute("INSERT INTO recommendations VALUES (1, 1, 't1', 0.9, 0.1)")
+    conn.execute(
+        "INSERT INTO explanations (run_id, track_uri, neighbor_uri, attention, contribution) "
+        "VALUES (1, 't1', 't3', 1.0, 0.8)"
+    )
+    conn.commit()
+    conn.close()
+    with Library(old) as migrated:
+        assert migrated.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        (rec,) = migrated.recommendations(1)
+    assert rec.reasons == (Reason("t3", 1.0, 0.8, "seed"),)
+
+
 def test_delete_source_removes_playlists_and_orphan_tracks(lib: Library) -> None:
     lib.import_playlists(
         kind="spotify",
