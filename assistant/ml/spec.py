@@ -11,7 +11,11 @@ from dataclasses import asdict, dataclass
 
 from assistant.errors import InputError
 
-ARCHITECTURES = ("lightgcn", "gat", "gat-mlp", "gcn", "sage")
+ARCHITECTURES = ("hgat", "lightgcn", "gat", "gat-mlp", "gcn", "sage")
+#: The content-aware model: heterogeneous graph + candidate-aware attention readout.
+CONTENT_MODEL = "hgat"
+#: The track-only models (one attention per playlist, full-catalogue scores).
+TRACK_ONLY_ARCHITECTURES = tuple(a for a in ARCHITECTURES if a != CONTENT_MODEL)
 TAU_MIN, TAU_MAX, TAU_INIT = 1.0, 30.0, 10.0
 MAX_POSITION = 256  # positions beyond this share the last positional embedding
 
@@ -30,6 +34,8 @@ class ModelSpec:
         cosine: bound scores with normalised messages/keys and a clamped temperature.
         learnable_alpha: learn the layer-combination weights (gat-mlp).
         positional: add a learned embedding of a seed's position in its playlist.
+        n_artists / n_albums / n_tokens: content nodes of the heterogeneous graph
+            (the "hgat" model; 0 for the others).
     """
 
     name: str
@@ -41,6 +47,9 @@ class ModelSpec:
     cosine: bool = True
     learnable_alpha: bool = True
     positional: bool = False
+    n_artists: int = 0
+    n_albums: int = 0
+    n_tokens: int = 0
 
     def __post_init__(self) -> None:
         if self.name not in ARCHITECTURES:
@@ -51,6 +60,11 @@ class ModelSpec:
     @property
     def attention(self) -> bool:
         return self.name != "lightgcn"
+
+    @property
+    def content(self) -> bool:
+        """Whether this is the content-aware, candidate-attention model."""
+        return self.name == CONTENT_MODEL
 
     def to_dict(self) -> dict:
         return asdict(self)
