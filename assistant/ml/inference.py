@@ -181,6 +181,17 @@ class Terms:
     album: torch.Tensor
     name: torch.Tensor
 
+    def select(self, order: torch.Tensor) -> Terms:
+        """These terms for a subset/reordering of the candidates (dim 1)."""
+        return Terms(
+            self.bias[..., order] if self.bias.dim() == 1 else self.bias[:, order],
+            self.seed[:, order],
+            self.alpha[:, order],
+            self.artist[:, order],
+            self.album[:, order],
+            self.name[:, order],
+        )
+
     def total(self) -> torch.Tensor:
         return (
             self.bias
@@ -311,13 +322,16 @@ class ContentInference:
     def message(self, h: torch.Tensor) -> torch.Tensor:
         return F.normalize(h @ self.p["wv"].T, dim=-1)
 
-    def _query(self, seeds: np.ndarray, tokens: np.ndarray) -> tuple[dict, torch.Tensor, torch.Tensor]:
-        idx = torch.as_tensor(np.asarray(seeds, dtype=np.int64), device=self.device)
+    def prepare(self, seeds: np.ndarray, tokens: np.ndarray) -> Query:
+        """Everything about one query that does not depend on the candidates."""
+        seeds = np.asarray(seeds, dtype=np.int64)
+        idx = torch.as_tensor(seeds, device=self.device)
         h = self.h[idx]
+        usable = self.usable[idx]
         s = {
             "h": h[None],
             "m": self.message(h)[None],
-            "usable": self.usable[idx][None],
+            "usable": usable[None],
             "present": torch.ones(1, len(idx), dtype=torch.bool, device=self.device),
             "artist": self.artist_of[idx][None],
             "album": self.album_of[idx][None],
@@ -325,7 +339,12 @@ class ContentInference:
         tok = torch.as_tensor(np.asarray(tokens, dtype=np.int64), device=self.device)
         names = self.token_m[tok][None]
         mask = torch.ones(1, len(tok), dtype=torch.bool, device=self.device)
-        return s, names, mask
+        informative = (
+            len(tokens) > 0
+            or bool(usable.any())
+            or bool((s["artist"] >= 0).any() or (s["album"] >= 0).any())
+        )
+        return Query(seeds, s, names, mask, informative)
 
     def _cand(self, idx: torch.Tensor) -> dict[str, torch.Tensor]:
         return {
@@ -336,62 +355,72 @@ class ContentInference:
             "album": self.album_of[idx],
         }
 
-    def informative(self, seeds: np.ndarray, tokens: np.ndarray) -> bool:
-        """Whether the query has anything the model can use (else: popularity)."""
-        idx = torch.as_tensor(np.asarray(seeds, dtype=np.int64), device=self.device)
-        return len(tokens) > 0 or bool(self.usable[idx].any()) or self._shares_content(seeds)
-
-    def _shares_content(self, seeds: np.ndarray) -> bool:
-        seeds = np.asarray(seeds, dtype=np.int64)
-        return bool((self.artist_of[seeds] >= 0).any() or (self.album_of[seeds] >= 0).any())
-
-    def retrieval_scores(self, seeds: np.ndarray, tokens: np.ndarray) -> torch.Tensor:
+    def retrieval_scores(self, query: Query) -> torch.Tensor:
         """Stage 1: every track's score with uniform seed weights [n_tracks]."""
-        s, names, mask = self._query(seeds, tokens)
+        s = query.seeds
         usable = s["usable"][0]
         n = float(usable.sum())
         z = (s["m"][0] * usable[:, None]).sum(0) / max(n, 1.0)
-        gate = torch.sigmoid(self.p["name_gate"][0] + self.p["name_gate"][1] * np.log1p(n))
-        if len(tokens):
-            z = z + gate * names[0].sum(0) / len(tokens)
+        gate = torch.sigmoid(self.p["name_gate"][0] + self.p["name_gate"][1] * float(np.log1p(n)))
+        n_words = query.names.shape[1]
+        if n_words:
+            z = z + gate * query.names[0].sum(0) / n_words
         scores = self.keys @ z + self.bias
+        # Shared artist/album: one scatter over the tracks of the seeds' artists/albums.
+        parts, weights = [], []
         for of, groups, w in (
-            (s["artist"][0], self._by_artist, self.p["content_w"][0]),
-            (s["album"][0], self._by_album, self.p["content_w"][1]),
+            (s["artist"][0], self._by_artist, float(self.p["content_w"][0])),
+            (s["album"][0], self._by_album, float(self.p["content_w"][1])),
         ):
             refs, counts = np.unique(of.cpu().numpy(), return_counts=True)
             for ref, count in zip(refs, counts, strict=True):
                 if ref >= 0:
                     tracks = groups(int(ref))
-                    scores[tracks] += w * float(np.log1p(count))
+                    parts.append(tracks)
+                    weights.append(np.full(len(tracks), w * np.log1p(count), dtype=np.float32))
+        if parts:
+            idx = torch.from_numpy(np.concatenate(parts)).to(self.device)
+            scores.index_add_(0, idx, torch.from_numpy(np.concatenate(weights)).to(self.device))
         return scores
 
-    def terms(self, seeds: np.ndarray, tokens: np.ndarray, tracks: np.ndarray) -> Terms:
+    def terms(self, query: Query, tracks: np.ndarray) -> Terms:
         """Stage 2: the exact terms of the given tracks' scores (B = 1)."""
-        s, names, mask = self._query(seeds, tokens)
         idx = torch.as_tensor(np.asarray(tracks, dtype=np.int64), device=self.device)
-        return content_terms(self.p, self._cand(idx), s, names, mask)
+        return content_terms(self.p, self._cand(idx), query.seeds, query.names, query.mask)
 
     def rank(
-        self, seeds: np.ndarray, tokens: np.ndarray, banned: np.ndarray, k: int
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        self, query: Query, banned: np.ndarray, k: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Terms | None]:
         """Top-k tracks (best first) of the two-stage ranking, never a banned one.
 
         Returns:
-            (tracks, their final scores, the retrieved candidates in retrieval order).
+            (tracks, their final scores, the retrieved candidates in retrieval order,
+            the top tracks' terms — None when nothing can be ranked).
         """
-        scores = self.retrieval_scores(seeds, tokens).cpu().numpy()
+        scores = self.retrieval_scores(query).cpu().numpy()
         scores[banned] = -np.inf
         n_ok = int(np.isfinite(scores).sum())
         c = min(max(self.candidates, k), n_ok)
         if c == 0:
             empty = np.zeros(0, dtype=np.int64)
-            return empty, np.zeros(0, np.float32), empty
+            return empty, np.zeros(0, np.float32), empty, None
         cand = np.argpartition(-scores, c - 1)[:c]
         cand = cand[np.argsort(-scores[cand], kind="stable")]
-        final = self.terms(seeds, tokens, cand).total()[0].cpu().numpy()
+        terms = self.terms(query, cand)
+        final = terms.total()[0].cpu().numpy()
         order = np.argsort(-final, kind="stable")[:k]
-        return cand[order], final[order], cand
+        return cand[order], final[order], cand, terms.select(torch.from_numpy(order))
+
+
+@dataclass
+class Query:
+    """One prepared query of the content model (see :meth:`ContentInference.prepare`)."""
+
+    indices: np.ndarray
+    seeds: dict[str, torch.Tensor]
+    names: torch.Tensor
+    mask: torch.Tensor
+    informative: bool  # anything usable (else: popularity)
 
 
 def _groups(of: np.ndarray):  # noqa: ANN202  (a closure over two arrays)

@@ -20,6 +20,8 @@ from assistant.domain import Reason, Recommendation
 from assistant.ml import checkpoint as ckpt
 from assistant.ml.device import resolve_device
 from assistant.ml.inference import ContentInference, InferenceModel
+
+TERM_FIELDS = ("bias", "seed", "alpha", "artist", "album", "name")
 from assistant.ml.spec import ModelSpec
 
 #: Reason kinds: a seed track, a shared artist, a shared album, a playlist-name token.
@@ -262,7 +264,8 @@ class RecommenderService:
         tokens = encode_tokens(name, self._token_index)
         banned = np.concatenate([seeds, excluded])
         with torch.no_grad():
-            if not inf.informative(seeds, tokens):
+            query = inf.prepare(seeds, tokens)
+            if not query.informative:
                 scores = inf.popularity.cpu().numpy().copy()
                 scores[banned] = -np.inf
                 k = max(0, min(k, int(np.isfinite(scores).sum())))
@@ -272,17 +275,20 @@ class RecommenderService:
                     for r, t in enumerate(top)
                 ]
                 return RecommendResult(self.model_name, recs, unknown, seed_uris)
-            top, final, _ = inf.rank(seeds, tokens, banned, k)
-            terms = inf.terms(seeds, tokens, top) if len(top) else None
+            top, final, _, terms = inf.rank(query, banned, k)
+        assert terms is not None or len(top) == 0
+        terms_cpu = terms.select(torch.arange(len(top))) if terms is not None else None
+        if terms_cpu is not None:
+            terms_cpu = type(terms_cpu)(*(getattr(terms_cpu, f).cpu() for f in TERM_FIELDS))
         recs = []
         for r, t in enumerate(top):
-            assert terms is not None
+            assert terms_cpu is not None
             reasons: tuple[Reason, ...] = ()
             if explain:
-                reasons = tuple(self._reasons(terms, r, int(t), seed_uris, tokens))
+                reasons = tuple(self._reasons(terms_cpu, r, int(t), seed_uris, tokens))
             recs.append(
                 Recommendation(
-                    r + 1, self.track_uris[t], float(final[r]), float(terms.bias[r]), reasons
+                    r + 1, self.track_uris[t], float(final[r]), float(terms_cpu.bias[r]), reasons
                 )
             )
         return RecommendResult(self.model_name, recs, unknown, seed_uris)
@@ -293,8 +299,8 @@ class RecommenderService:
         """Every additive term of candidate ``r``'s score, largest contribution first."""
         inf = self.inference
         assert isinstance(inf, ContentInference)
-        seed = terms.seed[0, r].cpu().numpy()
-        alpha = terms.alpha[0, r].cpu().numpy()
+        seed = terms.seed[0, r].numpy()
+        alpha = terms.alpha[0, r].numpy()
         items = [
             make_reason(seed_uris[j], float(alpha[j]), float(seed[j]), "seed")
             for j in range(len(seed_uris))
@@ -307,7 +313,7 @@ class RecommenderService:
             if float(value) != 0.0 and ref >= 0:
                 label = vocab[ref] if ref < len(vocab) else f"{kind}:{ref}"
                 items.append(make_reason(label, 0.0, float(value), kind))
-        name = terms.name[0, r].cpu().numpy()
+        name = terms.name[0, r].numpy()
         for w, tok in enumerate(tokens):
             items.append(make_reason(self.tokens[int(tok)], 0.0, float(name[w]), "name"))
         items.sort(key=lambda x: -x.contribution)

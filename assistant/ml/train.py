@@ -160,15 +160,16 @@ class GnnScorer:
             s = np.asarray(s, dtype=np.int64)
             tokens = encode_tokens(names[i] if names else "", self._token_index)
             with torch.no_grad():
-                if not inf.informative(s, tokens):
+                query = inf.prepare(s, tokens)
+                if not query.informative:
                     out[i] = inf.popularity.cpu().numpy()
                     continue
-                retrieval = inf.retrieval_scores(s, tokens).cpu().numpy()
+                retrieval = inf.retrieval_scores(query).cpu().numpy()
                 masked = retrieval.copy()
                 masked[s] = -np.inf
                 c = min(inf.candidates, inf.n_tracks)
                 cand = np.argpartition(-masked, c - 1)[:c]
-                final = inf.terms(s, tokens, cand).total()[0].cpu().numpy()
+                final = inf.terms(query, cand).total()[0].cpu().numpy()
             floor = min(float(final.min()), float(retrieval[cand].min()))
             out[i] = retrieval - retrieval.max() + floor - 1.0
             out[i, cand] = final

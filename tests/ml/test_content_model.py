@@ -137,12 +137,12 @@ def test_retrieval_keeps_almost_all_of_the_final_top(trained: tuple) -> None:
     recalls = []
     for g in range(3):
         seeds = data.track_index[f"spotify:track:c{g}t0"] + rng.choice(24, 5, replace=False)
-        none = np.zeros(0, np.int64)
+        query = inf.prepare(seeds, np.zeros(0, np.int64))
         with torch.no_grad():
-            exhaustive = inf.terms(seeds, none, np.arange(data.n_tracks)).total()[0]
-        exhaustive[seeds] = -np.inf
-        best = set(torch.topk(exhaustive, 10).indices.tolist())
-        _, _, retrieved = inf.rank(seeds, none, seeds, 10)
+            exhaustive = inf.terms(query, np.arange(data.n_tracks)).total()[0]
+            exhaustive[seeds] = -np.inf
+            best = set(torch.topk(exhaustive, 10).indices.tolist())
+            _, _, retrieved, _ = inf.rank(query, seeds, 10)
         recalls.append(len(best & set(retrieved.tolist())) / 10)
     assert np.mean(recalls) >= 0.9, recalls
 
