@@ -33,16 +33,13 @@ from assistant.progress import Progress
 # The bundled model: the default architecture, sized so `make models` stays within a few
 # minutes on a 2-core CPU.
 BUNDLE_CONFIG = TrainConfig(
-    model="gat-mlp",
+    model="hgat",
     dim=64,
     layers=2,
-    heads=4,
     epochs=60,
     lr=1e-2,
     batch_size=256,
-    loss="softmax",
-    negatives="hard",
-    hard_start_epoch=3,
+    loss="sampled",
     patience=5,
     seed=0,
     device="cpu",
@@ -54,6 +51,8 @@ def load_demo(demo_dir: Path = DEMO_DIR) -> tuple[Interactions, list[dict[str, A
     from assistant.sources.mpd import iter_slice_paths, read_slice
 
     lists, ids, names, files = [], [], [], []
+    artists: dict[str, str] = {}
+    albums: dict[str, str] = {}
     for path in iter_slice_paths([demo_dir]):
         s = read_slice(path)
         files.append({"file": path.name, "sha256": s.sha256, "playlists": len(s.playlists)})
@@ -61,7 +60,10 @@ def load_demo(demo_dir: Path = DEMO_DIR) -> tuple[Interactions, list[dict[str, A
             lists.append(p.track_uris)
             ids.append(int(p.source_ref))
             names.append(p.name)
-    return Interactions.from_lists(lists, ids, names=names), files
+        for t in s.tracks:  # (uri, name, artist_uri, artist_name, album_uri, ...)
+            artists[t[0]], albums[t[0]] = t[2], t[4]
+    data = Interactions.from_lists(lists, ids, names=names)
+    return data.with_content(artists, albums), files
 
 
 def build(

@@ -300,7 +300,9 @@ class Interactions:
         rows = np.flatnonzero(keep_row)
         lists = [[self.track_uris[j] for j in self.row(int(i))] for i in rows]
         names = [self.names[int(i)] for i in rows] if self.names else None
-        core = Interactions.from_lists(lists, self.playlist_ids[rows], track_uris=vocab, names=names)
+        core = Interactions.from_lists(
+            lists, self.playlist_ids[rows], track_uris=vocab, names=names
+        )
         if self.has_content:
             core = replace(
                 core,

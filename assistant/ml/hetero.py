@@ -177,8 +177,10 @@ class ContentRecommender(nn.Module):
             "album": torch.where(present, self.album_of[s], -1),
         }
         tmask = tokens >= 0
-        names = token_m[tokens.clamp(min=0)] if token_m.shape[0] else h.new_zeros(
-            (*tokens.shape, h.shape[1])
+        names = (
+            token_m[tokens.clamp(min=0)]
+            if token_m.shape[0]
+            else h.new_zeros((*tokens.shape, h.shape[1]))
         )
         return content_terms(self.readout_weights(), cand, seed_t, names, tmask)
 

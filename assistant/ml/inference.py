@@ -193,13 +193,7 @@ class Terms:
         )
 
     def total(self) -> torch.Tensor:
-        return (
-            self.bias
-            + self.seed.sum(-1)
-            + self.artist
-            + self.album
-            + self.name.sum(-1)
-        )
+        return self.bias + self.seed.sum(-1) + self.artist + self.album + self.name.sum(-1)
 
 
 def content_terms(
@@ -412,6 +406,21 @@ class ContentInference:
         return cand[order], final[order], cand, terms.select(torch.from_numpy(order))
 
 
+def retrieval_recall(inf: ContentInference, query: Query, k: int = 500) -> float:
+    """Share of the exhaustive top-k (candidate-aware attention over *every* track) that
+    stage 1 retrieves: what the two-stage design loses (1.0 = nothing)."""
+    banned = query.indices
+    with torch.no_grad():
+        exhaustive = inf.terms(query, np.arange(inf.n_tracks)).total()[0].cpu().numpy()
+        exhaustive[banned] = -np.inf
+        k = min(k, int(np.isfinite(exhaustive).sum()))
+        if k == 0:
+            return 1.0
+        best = np.argpartition(-exhaustive, k - 1)[:k]
+        _, _, retrieved, _ = inf.rank(query, banned, k)
+    return len(np.intersect1d(best, retrieved)) / k
+
+
 @dataclass
 class Query:
     """One prepared query of the content model (see :meth:`ContentInference.prepare`)."""
@@ -423,7 +432,7 @@ class Query:
     informative: bool  # anything usable (else: popularity)
 
 
-def _groups(of: np.ndarray):  # noqa: ANN202  (a closure over two arrays)
+def _groups(of: np.ndarray):
     """``ref -> the tracks with that artist/album`` in O(1) per call (CSR by argsort)."""
     order = np.argsort(of, kind="stable")
     sorted_of = of[order]

@@ -103,7 +103,9 @@ def hetero_adjacency(
     dst = np.concatenate([p[1] for p in parts])
     val = np.concatenate([p[2] for p in parts]).astype(np.float32)
     coo = torch.sparse_coo_tensor(
-        torch.from_numpy(np.stack([src, dst])), torch.from_numpy(val), (n, n),
+        torch.from_numpy(np.stack([src, dst])),
+        torch.from_numpy(val),
+        (n, n),
         check_invariants=False,
     ).coalesce()
     with warnings.catch_warnings():

@@ -20,9 +20,9 @@ from assistant.domain import Reason, Recommendation
 from assistant.ml import checkpoint as ckpt
 from assistant.ml.device import resolve_device
 from assistant.ml.inference import ContentInference, InferenceModel
+from assistant.ml.spec import ModelSpec
 
 TERM_FIELDS = ("bias", "seed", "alpha", "artist", "album", "name")
-from assistant.ml.spec import ModelSpec
 
 #: Reason kinds: a seed track, a shared artist, a shared album, a playlist-name token.
 KINDS = ("seed", "artist", "album", "name")
@@ -149,7 +149,9 @@ class RecommenderService:
                 usable=torch.ones(n_tracks),
                 artist_of=torch.randint(0, n_artists, (n_tracks,), generator=g),
                 album_of=torch.randint(0, n_albums, (n_tracks,), generator=g),
-                token_m=torch.nn.functional.normalize(torch.randn(n_tokens, dim, generator=g), dim=1),
+                token_m=torch.nn.functional.normalize(
+                    torch.randn(n_tokens, dim, generator=g), dim=1
+                ),
                 wq=torch.randn(dim, dim, generator=g) / dim**0.5,
                 wk=torch.randn(dim, dim, generator=g) / dim**0.5,
                 wv=torch.randn(dim, dim, generator=g) / dim**0.5,
@@ -208,7 +210,9 @@ class RecommenderService:
         seeds, seed_uris_known, unknown = self.encode(seed_uris)
         excluded = np.asarray([self._index[u] for u in exclude if u in self._index], dtype=np.int64)
         if isinstance(self.inference, ContentInference):
-            return self._recommend_content(seeds, seed_uris_known, unknown, excluded, k, explain, name)
+            return self._recommend_content(
+                seeds, seed_uris_known, unknown, excluded, k, explain, name
+            )
         with torch.no_grad():
             att = self.inference.attend(seeds) if len(seeds) else None
             scores = self.inference.scores(att).cpu().numpy()

@@ -38,10 +38,10 @@ from assistant.ml.propagation import edge_index, hetero_adjacency, normalized_ad
 from assistant.ml.sampling import (
     Batch,
     EpochSplit,
-    hard_negatives,
-    make_batch,
     content_candidates,
     content_loss,
+    hard_negatives,
+    make_batch,
     make_padded_batch,
     random_negatives,
     sampled_candidates,
@@ -142,9 +142,7 @@ class GnnScorer:
                 device=device,
             )
 
-    def score(
-        self, seeds: Sequence[np.ndarray], names: Sequence[str] | None = None
-    ) -> np.ndarray:
+    def score(self, seeds: Sequence[np.ndarray], names: Sequence[str] | None = None) -> np.ndarray:
         """Scores [len(seeds), n_tracks]; a query without seeds gets popularity.
 
         For the content model (two-stage), the re-ranked candidates carry their final
@@ -485,7 +483,8 @@ def train(
         metrics: dict[str, float] = {}
         if validator is not None:
             metrics = {
-                k: float(v) for k, v in validator(scorer_of(model, data, popularity, config.candidates)).items()
+                k: float(v)
+                for k, v in validator(scorer_of(model, data, popularity, config.candidates)).items()
             }
             if config.monitor not in metrics:
                 raise InputError(

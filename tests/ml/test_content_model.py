@@ -115,7 +115,9 @@ def test_random_content_service_explains_exactly() -> None:
     assert len(result.recommendations) == 30
     for rec in result.recommendations:
         assert abs(rec.bias + sum(r.contribution for r in rec.reasons) - rec.score) <= 1e-4
-    assert {"seed", "name"} <= {r.neighbor_kind for rec in result.recommendations for r in rec.reasons}
+    assert {"seed", "name"} <= {
+        r.neighbor_kind for rec in result.recommendations for r in rec.reasons
+    }
     scores = np.array([r.score for r in result.recommendations])
     assert (np.diff(scores) <= 0).all()
 
@@ -170,13 +172,20 @@ def test_cold_track_with_known_artist_gets_a_trained_vector(trained: tuple) -> N
 
 @pytest.mark.slow
 def test_title_only_playlist_differs_from_popularity(trained: tuple) -> None:
-    data, result = trained
+    _, result = trained
     service = RecommenderService.from_scorer(result.model)
     jazz = service.recommend([], k=10, name="Jazz evening")
     rock = service.recommend([], k=10, name="rock")
     popular = service.recommend([], k=10)
-    genre = [sum(r.track_uri.startswith(f"spotify:track:c{g}") for r in jazz.recommendations) for g in range(3)]
+    genre = [
+        sum(r.track_uri.startswith(f"spotify:track:c{g}") for r in jazz.recommendations)
+        for g in range(3)
+    ]
     assert genre[1] >= 7, genre
-    assert [r.track_uri for r in jazz.recommendations] != [r.track_uri for r in popular.recommendations]
-    assert [r.track_uri for r in jazz.recommendations] != [r.track_uri for r in rock.recommendations]
+    assert [r.track_uri for r in jazz.recommendations] != [
+        r.track_uri for r in popular.recommendations
+    ]
+    assert [r.track_uri for r in jazz.recommendations] != [
+        r.track_uri for r in rock.recommendations
+    ]
     assert all(r.neighbor_kind == "name" for rec in jazz.recommendations for r in rec.reasons)
