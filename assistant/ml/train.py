@@ -73,7 +73,8 @@ class TrainConfig:
     # with the catalogue, and it is the only loss the candidate-aware "hgat" can afford.
     # "softmax" (the whole catalogue) and "bpr" remain for the other models.
     loss: str = "sampled"  # or "softmax" or "bpr"
-    sampled: int = 1000  # popularity-sampled negatives per step (loss "sampled")
+    # 500 vs 1000 on validation: NDCG 0.167 vs 0.165 after 2 epochs; 500 costs less.
+    sampled: int = 500  # popularity-sampled negatives per step (loss "sampled")
     sample_power: float = 0.75  # sampling ∝ degree^power
     candidates: int = 1000  # hgat: tracks re-ranked by the attention (stage 2)
     negatives: str = "hard"  # or "random" (BPR only: softmax has every track as negative)
