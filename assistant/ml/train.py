@@ -16,7 +16,7 @@ import copy
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -49,52 +49,12 @@ from assistant.ml.sampling import (
     sampling_distribution,
     split_epoch,
 )
+from assistant.ml.spec import TrainConfig
 from assistant.progress import CancelToken, ProgressCallback, Reporter
 
 MLP_LR_SCALE = 0.1
 
 Validator = Callable[[Any], dict[str, float]]
-
-
-@dataclass
-class TrainConfig:
-    """Hyper-parameters of one training run (the defaults are the app's default model)."""
-
-    model: str = "hgat"  # "hgat" | "lightgcn" | "gat" | "gat-mlp" | "gcn" | "sage"
-    dim: int = 64
-    layers: int = 2
-    heads: int = 4
-    epochs: int = 60  # an upper bound: early stopping ends most runs far sooner
-    lr: float = 1e-2
-    weight_decay: float = 1e-5
-    batch_size: int = 256
-    # "sampled": a softmax over the step's positives (in-batch negatives) plus
-    # popularity-sampled tracks with the log-Q correction; memory per step does not grow
-    # with the catalogue, and it is the only loss the candidate-aware "hgat" can afford.
-    # "softmax" (the whole catalogue) and "bpr" remain for the other models.
-    loss: str = "sampled"  # or "softmax" or "bpr"
-    # 500 vs 1000 on validation: NDCG 0.167 vs 0.165 after 2 epochs; 500 costs less.
-    sampled: int = 500  # popularity-sampled negatives per step (loss "sampled")
-    sample_power: float = 0.75  # sampling ∝ degree^power
-    candidates: int = 1000  # hgat: tracks re-ranked by the attention (stage 2)
-    negatives: str = "hard"  # or "random" (BPR only: softmax has every track as negative)
-    fold_in: bool = False  # each step's playlists leave the graph (as a new playlist would)
-    hard_start_epoch: int = 3
-    patience: int = 5
-    monitor: str = "ndcg"
-    seed: int = 0
-    device: str = "auto"
-    positional: bool = False
-    cosine: bool = True
-    learnable_alpha: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> TrainConfig:
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in raw.items() if k in known})
 
 
 class GnnScorer:
