@@ -303,22 +303,24 @@ class RecommenderService:
         """Every additive term of candidate ``r``'s score, largest contribution first."""
         inf = self.inference
         assert isinstance(inf, ContentInference)
-        seed = terms.seed[0, r].numpy()
-        alpha = terms.alpha[0, r].numpy()
-        items = [
-            make_reason(seed_uris[j], float(alpha[j]), float(seed[j]), "seed")
-            for j in range(len(seed_uris))
-        ]
+        refs = list(seed_uris)
+        kinds = ["seed"] * len(refs)
+        attention = terms.alpha[0, r].tolist()
+        values = terms.seed[0, r].tolist()
         for kind, value, of, vocab in (
-            ("artist", terms.artist[0, r], inf.artist_of, self.artist_uris),
-            ("album", terms.album[0, r], inf.album_of, self.album_uris),
+            ("artist", float(terms.artist[0, r]), inf.artist_of, self.artist_uris),
+            ("album", float(terms.album[0, r]), inf.album_of, self.album_uris),
         ):
             ref = int(of[track])
-            if float(value) != 0.0 and ref >= 0:
-                label = vocab[ref] if ref < len(vocab) else f"{kind}:{ref}"
-                items.append(make_reason(label, 0.0, float(value), kind))
-        name = terms.name[0, r].numpy()
-        for w, tok in enumerate(tokens):
-            items.append(make_reason(self.tokens[int(tok)], 0.0, float(name[w]), "name"))
-        items.sort(key=lambda x: -x.contribution)
-        return items
+            if value != 0.0 and ref >= 0:
+                refs.append(vocab[ref] if ref < len(vocab) else f"{kind}:{ref}")
+                kinds.append(kind)
+                attention.append(0.0)
+                values.append(value)
+        for tok, value in zip(tokens.tolist(), terms.name[0, r].tolist(), strict=True):
+            refs.append(self.tokens[tok])
+            kinds.append("name")
+            attention.append(0.0)
+            values.append(value)
+        order = sorted(range(len(values)), key=values.__getitem__, reverse=True)
+        return [make_reason(refs[i], attention[i], values[i], kinds[i]) for i in order]
