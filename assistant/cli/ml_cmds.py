@@ -56,10 +56,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default=d.device, help="auto | cpu | cuda (default auto)")
     p.add_argument(
         "--loss",
-        choices=("softmax", "bpr"),
+        choices=("sampled", "softmax", "bpr"),
         default=d.loss,
-        help="softmax over the whole catalog (default), or BPR with sampled negatives "
-        "(the reference study's)",
+        help="sampled softmax with log-Q correction (default; the only one for hgat), "
+        "softmax over the whole catalog, or BPR with sampled negatives (the reference study's)",
     )
     p.add_argument(
         "--negatives",

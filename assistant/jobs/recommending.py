@@ -67,8 +67,11 @@ def recommend_for_seeds(
     blocked_artists: Iterable[str] = (),
     playlist_id: int | None = None,
     explain: bool = True,
+    name: str = "",
 ) -> tuple[int, RecommendResult]:
     """Recommends for seed URIs, applies the filters, stores the run.
+
+    ``name`` is the playlist's name: the content model reads its words.
 
     Returns:
         (run id, result) — the result's recommendations are the stored ones.
@@ -76,7 +79,7 @@ def recommend_for_seeds(
     blocked = list(blocked_artists)
     filtered = bool(max_per_artist or blocked)
     ask = k * FILTER_HEADROOM if filtered else k
-    result = service.recommend(seed_uris, ask, explain=explain)
+    result = service.recommend(seed_uris, ask, explain=explain, name=name)
     recs = filter_by_artist(
         library,
         result.recommendations,
@@ -122,6 +125,7 @@ def recommend_for_playlist(
         blocked_artists=blocked_artists,
         playlist_id=playlist_id,
         explain=explain,
+        name=playlist.name,
     )
 
 

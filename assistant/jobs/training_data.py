@@ -46,4 +46,9 @@ def training_interactions(
         )
     names = {p.id: p.name for p in library.playlists(source=source)}
     data.names = [names.get(int(pid), "") for pid in data.playlist_ids]
-    return data
+    # Artists and albums of every track: the content-aware model's track–artist and
+    # track–album edges, handed over as plain dicts.
+    meta = library.tracks(data.track_uris)
+    return data.with_content(
+        {u: t.artist_uri for u, t in meta.items()}, {u: t.album_uri for u, t in meta.items()}
+    )

@@ -399,6 +399,8 @@ def save_trained(
         "history": result.history,
         "device": result.device,
         "data_fingerprint": data_fingerprint,
+        # the content model's vocabularies (name tokens, artist and album URIs)
+        **getattr(scorer, "metadata", {}),
         **(extra or {}),
     }
     tensors = dict(scorer.tensors, popularity=scorer.popularity)

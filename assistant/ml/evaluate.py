@@ -32,7 +32,11 @@ def predict(
     for start in range(0, len(cases), batch_size):
         batch = cases[start : start + batch_size]
         seeds = [np.asarray(c.seeds, dtype=np.int64) for c in batch]
-        scores = np.asarray(scorer.score(seeds), dtype=np.float32)
+        if getattr(scorer, "uses_names", False):  # the content model reads playlist names
+            raw = scorer.score(seeds, names=[c.name for c in batch])  # type: ignore[call-arg]
+        else:
+            raw = scorer.score(seeds)
+        scores = np.asarray(raw, dtype=np.float32)
         ranked = top_k(scores, n, exclude=seeds)
         for i, s in enumerate(seeds):
             if len(s):

@@ -8,11 +8,36 @@ once (a repeated track keeps its first position). Track columns index ``track_ur
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import scipy.sparse as sp
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def name_tokens(name: str) -> list[str]:
+    """The normalised words of a playlist name: lower case, accents dropped, split on
+    anything that is not a letter or digit, each word once (first occurrence order).
+
+    "Road Trip!! 2017" → ["road", "trip", "2017"]; "Été" → ["ete"].
+    """
+    plain = unicodedata.normalize("NFKD", name.lower())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    return list(dict.fromkeys(w for w in _NON_WORD.split(plain) if w))
+
+
+def _vocab_index(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Index of each value in a vocabulary of the distinct non-empty values (-1 for "")."""
+    vocab: dict[str, int] = {}
+    out = np.full(len(values), -1, dtype=np.int64)
+    for i, v in enumerate(values):
+        if v:
+            out[i] = vocab.setdefault(v, len(vocab))
+    return out, list(vocab)
 
 
 @dataclass(slots=True)
@@ -24,7 +49,12 @@ class Interactions:
         indices: int64 [n_edges]; track indices in playlist order.
         track_uris: the track vocabulary, index → URI.
         playlist_ids: int64 [n_playlists]; the library id (or MPD pid) of each row.
-        names: optional playlist names per row (the challenge protocol's title-only case).
+        names: optional playlist names per row (the challenge protocol's title-only case;
+            the content-aware model's name tokens).
+        artist_of / album_of: optional int64 [n_tracks]: each track's index into
+            ``artist_uris`` / ``album_uris``, -1 when unknown (see :meth:`with_content`).
+            Empty arrays when the caller gave no metadata.
+        artist_uris / album_uris: the artist and album vocabularies.
     """
 
     indptr: np.ndarray
@@ -32,6 +62,10 @@ class Interactions:
     track_uris: list[str]
     playlist_ids: np.ndarray
     names: list[str] = field(default_factory=list)
+    artist_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    album_of: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    artist_uris: list[str] = field(default_factory=list)
+    album_uris: list[str] = field(default_factory=list)
     _track_index: dict[str, int] | None = field(default=None, repr=False)
 
     # -- construction ------------------------------------------------------------------
@@ -87,6 +121,45 @@ class Interactions:
                 current = pid
             playlists[-1].append(uri)
         return cls.from_lists(playlists, ids)
+
+    def with_content(
+        self, artist_by_track: Mapping[str, str], album_by_track: Mapping[str, str]
+    ) -> Interactions:
+        """This graph with per-track artist and album indices (the content-aware model's
+        track–artist and track–album edges).
+
+        Args:
+            artist_by_track / album_by_track: track URI → artist / album URI (plain dicts
+                from the library's tracks table or an MPD slice; missing or "" = unknown).
+        """
+        artist_of, artists = _vocab_index([artist_by_track.get(u, "") for u in self.track_uris])
+        album_of, albums = _vocab_index([album_by_track.get(u, "") for u in self.track_uris])
+        return replace(
+            self,
+            artist_of=artist_of,
+            album_of=album_of,
+            artist_uris=artists,
+            album_uris=albums,
+            _track_index=None,
+        )
+
+    @property
+    def has_content(self) -> bool:
+        """Whether per-track artist/album indices are attached."""
+        return len(self.artist_of) == self.n_tracks and self.n_tracks > 0
+
+    def with_rows(
+        self, indptr: np.ndarray, indices: np.ndarray, playlist_ids: np.ndarray | None = None
+    ) -> Interactions:
+        """Other playlist rows over the same vocabulary, content and names kept."""
+        return replace(
+            self,
+            indptr=indptr,
+            indices=indices,
+            playlist_ids=self.playlist_ids if playlist_ids is None else playlist_ids,
+            names=self.names if playlist_ids is None else [],
+            _track_index=self._track_index,
+        )
 
     # -- shape -------------------------------------------------------------------------
 
@@ -156,7 +229,9 @@ class Interactions:
             np.concatenate([self.row(int(i)) for i in rows]) if len(rows) else np.zeros(0, np.int64)
         )
         names = [self.names[int(i)] for i in rows] if self.names else []
-        return Interactions(indptr, indices, self.track_uris, self.playlist_ids[rows], names)
+        return replace(
+            self, indptr=indptr, indices=indices, playlist_ids=self.playlist_ids[rows], names=names
+        )
 
     def kcore(self, k: int) -> Interactions:
         """The k-core: repeatedly drops playlists and tracks with fewer than k edges.
@@ -182,9 +257,18 @@ class Interactions:
         rows = np.flatnonzero(keep_row)
         lists = [[self.track_uris[j] for j in self.row(int(i))] for i in rows]
         names = [self.names[int(i)] for i in rows] if self.names else None
-        return Interactions.from_lists(
+        core = Interactions.from_lists(
             lists, self.playlist_ids[rows], track_uris=vocab, names=names
         )
+        if self.has_content:
+            core = replace(
+                core,
+                artist_of=self.artist_of[keep_track],
+                album_of=self.album_of[keep_track],
+                artist_uris=self.artist_uris,
+                album_uris=self.album_uris,
+            )
+        return core
 
     def fingerprint(self) -> str:
         """A short hash of the graph's content (vocabulary and edges)."""

@@ -18,7 +18,7 @@ Two halves:
   representations) and read the per-head attention weights ``α``. The score is
   ``b_t + <z_p, k_t>`` with ``z_p = (1/H) Σ_h Σ_j α^h_pj m^h_j``; every nonlinearity sits
   on the per-track side, so the score splits *exactly* into one term per seed track
-  (see :mod:`assistant.ml.explain`).
+  (see :mod:`assistant.ml.inference`).
 
 Bounded scores (``cosine=True``): messages ``m^h_j`` and keys ``k_t`` are L2-normalised
 and the key is scaled by a learnable temperature τ clamped to ``[TAU_MIN, TAU_MAX]``, so
@@ -36,10 +36,12 @@ from torch_geometric.utils import scatter
 from assistant.ml.propagation import ConvStack, propagate
 from assistant.ml.spec import (  # noqa: F401  (re-exported: the public model API)
     ARCHITECTURES,
+    CONTENT_MODEL,
     MAX_POSITION,
     TAU_INIT,
     TAU_MAX,
     TAU_MIN,
+    TRACK_ONLY_ARCHITECTURES,
     ModelSpec,
 )
 

@@ -144,3 +144,201 @@ def hard_negatives(
     use = (rng.random(len(query)) < share) & finite[query, pick]
     neg[use] = top[query[use], pick[use]]
     return neg
+
+
+# -- the content-aware model: padded queries and a sampled softmax ----------------------
+
+MAX_SEEDS = 50  # seeds per training query (a random subset, in playlist order)
+TITLE_SHARE = 0.1  # training queries that keep only their name (the title-only category)
+
+
+@dataclass
+class PaddedBatch:
+    """One step's queries as padded matrices (the candidate-aware readout's input).
+
+    Attributes:
+        seeds: [B, S] track indices, -1 = padding. tokens: [B, W] name tokens, -1 = padding.
+        query / positive: every (query, positive track) pair [N].
+        known: per query, every track of the playlist: never a negative.
+    """
+
+    seeds: torch.Tensor
+    tokens: torch.Tensor
+    query: torch.Tensor
+    positive: torch.Tensor
+    known: list[np.ndarray]
+
+    def to(self, device: torch.device) -> PaddedBatch:
+        return PaddedBatch(
+            self.seeds.to(device),
+            self.tokens.to(device),
+            self.query.to(device),
+            self.positive.to(device),
+            self.known,
+        )
+
+
+def pad(rows: list[np.ndarray]) -> torch.Tensor:
+    """Rows of different lengths as one int64 matrix padded with -1 (at least 1 column)."""
+    out = np.full((len(rows), max([len(r) for r in rows] + [1])), -1, dtype=np.int64)
+    for i, r in enumerate(rows):
+        out[i, : len(r)] = r
+    return torch.from_numpy(out)
+
+
+def make_padded_batch(
+    split: EpochSplit,
+    idx: np.ndarray,
+    tokens: list[np.ndarray],
+    rng: np.random.Generator,
+    *,
+    title_share: float = TITLE_SHARE,
+    max_seeds: int = MAX_SEEDS,
+) -> PaddedBatch:
+    """Queries of training rows ``idx``; ``tokens[i]`` are row i's name tokens.
+
+    A ``title_share`` of the queries whose name has known tokens drop their seeds (the
+    model must learn the title-only case); seeds beyond ``max_seeds`` are subsampled.
+    """
+    seeds, toks, query, positive, known = [], [], [], [], []
+    for q, i in enumerate(idx):
+        row, seed_pos, target_pos = split.rows[i], split.seed_pos[i], split.target_pos[i]
+        if len(target_pos) > MAX_TARGETS:
+            target_pos = rng.choice(target_pos, MAX_TARGETS, replace=False)
+        if len(seed_pos) > max_seeds:
+            seed_pos = np.sort(rng.choice(seed_pos, max_seeds, replace=False))
+        if len(tokens[i]) and rng.random() < title_share:
+            seed_pos = seed_pos[:0]
+        seeds.append(row[seed_pos])
+        toks.append(tokens[i])
+        positive.append(row[target_pos])
+        query.append(np.full(len(target_pos), q))
+        known.append(row)
+    return PaddedBatch(
+        pad(seeds),
+        pad(toks),
+        torch.from_numpy(np.concatenate(query).astype(np.int64)),
+        torch.from_numpy(np.concatenate(positive).astype(np.int64)),
+        known,
+    )
+
+
+def sampling_distribution(degrees: np.ndarray, power: float) -> np.ndarray:
+    """Negative-sampling probabilities ∝ degree^power over tracks with a training edge."""
+    w = np.where(degrees > 0, degrees.astype(np.float64) ** power, 0.0)
+    return w / w.sum()
+
+
+def sampled_candidates(
+    positives: np.ndarray,
+    degrees: np.ndarray,
+    q: np.ndarray,
+    n_sampled: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate set of a sampled-softmax step and each candidate's log-Q.
+
+    Candidates: the step's positives (in-batch negatives for the other queries) plus
+    ``n_sampled`` tracks drawn from ``q``. log-Q is the log of a track's expected count
+    in that draw (positives are edges drawn ∝ degree): subtracting it from the logits
+    makes the sampled softmax an unbiased stand-in for the full one (Yi et al. 2019).
+
+    Returns:
+        (sorted unique candidate tracks [C], log-Q [C] float32).
+    """
+    drawn = rng.choice(len(q), size=n_sampled, p=q)
+    cand = np.unique(np.concatenate([positives, drawn]))
+    expected = len(positives) * degrees[cand] / max(degrees.sum(), 1) + n_sampled * q[cand]
+    return cand, np.log(np.maximum(expected, 1e-12)).astype(np.float32)
+
+
+def sampled_softmax_loss(
+    scores: torch.Tensor,
+    cand: np.ndarray,
+    log_q: np.ndarray,
+    query: torch.Tensor,
+    positive: torch.Tensor,
+    known: list[np.ndarray],
+) -> torch.Tensor:
+    """Cross-entropy of each (query, positive) against the candidates its playlist does
+    not hold, with the log-Q correction. Memory: [B, C], whatever the catalogue size.
+
+    Args:
+        scores: [B, C] model scores of the candidates.
+        cand / log_q: from :func:`sampled_candidates` (every positive is a candidate).
+    """
+    device = scores.device
+    logits = scores - torch.from_numpy(log_q).to(device)
+    mask = torch.zeros_like(logits, dtype=torch.bool)
+    for b, row in enumerate(known):
+        pos = np.searchsorted(cand, row)
+        pos = pos[pos < len(cand)]
+        pos = pos[np.isin(cand[pos], row)]  # the playlist's tracks among the candidates
+        mask[b, torch.from_numpy(pos).to(device)] = True
+    lse = torch.logsumexp(logits.masked_fill(mask, -torch.inf), dim=1)  # [B]
+    col = torch.from_numpy(np.searchsorted(cand, positive.cpu().numpy())).to(device)
+    pos_l = logits[query, col]
+    return (torch.logaddexp(lse[query], pos_l) - pos_l).mean()
+
+
+IN_BATCH = 256  # other queries' positives used as negatives per step (content model)
+
+
+def content_candidates(
+    batch: PaddedBatch,
+    degrees: np.ndarray,
+    q: np.ndarray,
+    n_sampled: int,
+    rng: np.random.Generator,
+    in_batch: int = IN_BATCH,
+) -> tuple[torch.Tensor, np.ndarray, np.ndarray, np.ndarray]:
+    """Candidates of a content-model step: each query's own positives (padded [B, P])
+    and shared negatives (``in_batch`` of the step's positives + ``n_sampled`` drawn
+    ∝ ``q``), with log-Q of both (a track's expected count in the negative draw).
+
+    Per-query positives keep the attention tensors at B·(P + C)·S instead of
+    B·(all positives + C)·S.
+
+    Returns:
+        (positives [B, P] with -1 padding, their log-Q [B, P], shared negatives [C]
+        sorted unique, their log-Q [C]).
+    """
+    query = batch.query.cpu().numpy()
+    positive = batch.positive.cpu().numpy()
+    B = len(batch.known)
+    rows = [positive[query == b] for b in range(B)]
+    pos = pad(rows)
+    some = rng.choice(positive, size=min(in_batch, len(positive)), replace=False)
+    drawn = rng.choice(len(q), size=n_sampled, p=q)
+    neg = np.unique(np.concatenate([some, drawn]))
+
+    def log_q(t: np.ndarray) -> np.ndarray:
+        expected = len(some) * degrees[t] / max(degrees.sum(), 1) + n_sampled * q[t]
+        return np.log(np.maximum(expected, 1e-12)).astype(np.float32)
+
+    pos_np = pos.numpy()
+    return pos, log_q(np.maximum(pos_np, 0)), neg, log_q(neg)
+
+
+def content_loss(
+    pos_scores: torch.Tensor,
+    pos: torch.Tensor,
+    pos_log_q: np.ndarray,
+    neg_scores: torch.Tensor,
+    neg: np.ndarray,
+    neg_log_q: np.ndarray,
+    known: list[np.ndarray],
+) -> torch.Tensor:
+    """Sampled softmax of each positive against the shared negatives its playlist does
+    not hold, log-Q corrected; padding positives are ignored."""
+    device = neg_scores.device
+    neg_l = neg_scores - torch.from_numpy(neg_log_q).to(device)
+    mask = torch.zeros_like(neg_l, dtype=torch.bool)
+    for b, row in enumerate(known):
+        hit = np.flatnonzero(np.isin(neg, row))
+        mask[b, torch.from_numpy(hit).to(device)] = True
+    lse = torch.logsumexp(neg_l.masked_fill(mask, -torch.inf), dim=1, keepdim=True)  # [B, 1]
+    pos_l = pos_scores - torch.from_numpy(pos_log_q).to(device)
+    valid = (pos >= 0).to(device)
+    per_pair = torch.logaddexp(lse, pos_l) - pos_l
+    return (per_pair * valid).sum() / valid.sum().clamp(min=1)

@@ -102,7 +102,7 @@ def _rows_to_interactions(data: Interactions, rows: Sequence[np.ndarray]) -> Int
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum([len(r) for r in rows], out=indptr[1:])
     indices = np.concatenate(rows).astype(np.int64) if rows else np.zeros(0, np.int64)
-    return Interactions(indptr, indices, data.track_uris, data.playlist_ids.copy(), data.names)
+    return data.with_rows(indptr, indices)
 
 
 def _name(data: Interactions, row: int) -> str:

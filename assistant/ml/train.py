@@ -25,16 +25,28 @@ import torch.nn.functional as F
 
 from assistant.errors import InputError, TrainingError
 from assistant.ml.device import resolve_device, set_threads
-from assistant.ml.explain import InferenceModel
 from assistant.ml.graph import Interactions
+from assistant.ml.hetero import (
+    ContentRecommender,
+    build_content_model,
+    encode_tokens,
+    token_vocabulary,
+)
+from assistant.ml.inference import ContentInference, InferenceModel
 from assistant.ml.models import ARCHITECTURES, ModelSpec, PlaylistRecommender
-from assistant.ml.propagation import edge_index, normalized_adjacency
+from assistant.ml.propagation import edge_index, hetero_adjacency, normalized_adjacency
 from assistant.ml.sampling import (
     Batch,
     EpochSplit,
+    content_candidates,
+    content_loss,
     hard_negatives,
     make_batch,
+    make_padded_batch,
     random_negatives,
+    sampled_candidates,
+    sampled_softmax_loss,
+    sampling_distribution,
     split_epoch,
 )
 from assistant.ml.spec import TrainConfig
@@ -54,6 +66,8 @@ class GnnScorer:
         inference: the per-track tensors and the query-time math.
         track_uris: index → URI.
         tensors: the inference tensors (what a checkpoint stores).
+        metadata: vocabularies a checkpoint stores beside them (content model: ``tokens``,
+            ``artist_uris``, ``album_uris``).
     """
 
     def __init__(
@@ -63,23 +77,62 @@ class GnnScorer:
         track_uris: Sequence[str],
         popularity: torch.Tensor,
         device: torch.device | str = "cpu",
+        *,
+        metadata: dict[str, Any] | None = None,
+        candidates: int = 1000,
     ) -> None:
         self.name = spec.name
         self.spec = spec
         self.tensors = tensors
         self.popularity = popularity
         self.track_uris = list(track_uris)
-        self.inference = InferenceModel(
-            tensors,
-            heads=spec.heads,
-            cosine=spec.cosine and spec.attention,
-            popularity=popularity,
-            device=device,
-        )
+        self.metadata = dict(metadata or {})
+        self.uses_names = spec.content
+        self.inference: InferenceModel | ContentInference
+        if spec.content:
+            self.inference = ContentInference(
+                tensors, popularity=popularity, candidates=candidates, device=device
+            )
+            self._token_index = {w: i for i, w in enumerate(self.metadata.get("tokens", []))}
+        else:
+            self.inference = InferenceModel(
+                tensors,
+                heads=spec.heads,
+                cosine=spec.cosine and spec.attention,
+                popularity=popularity,
+                device=device,
+            )
 
-    def score(self, seeds: Sequence[np.ndarray]) -> np.ndarray:
-        """Scores [len(seeds), n_tracks]; a query without seeds gets popularity."""
-        return self.inference.score_batch([np.asarray(s, dtype=np.int64) for s in seeds])
+    def score(self, seeds: Sequence[np.ndarray], names: Sequence[str] | None = None) -> np.ndarray:
+        """Scores [len(seeds), n_tracks]; a query without seeds gets popularity.
+
+        For the content model (two-stage), the re-ranked candidates carry their final
+        scores and every other track its retrieval score shifted below them, so the
+        ranking of the first ``candidates`` tracks is the model's own.
+        """
+        if not self.spec.content:
+            return self.inference.score_batch([np.asarray(s, dtype=np.int64) for s in seeds])
+        inf = self.inference
+        assert isinstance(inf, ContentInference)
+        out = np.empty((len(seeds), inf.n_tracks), dtype=np.float32)
+        for i, s in enumerate(seeds):
+            s = np.asarray(s, dtype=np.int64)
+            tokens = encode_tokens(names[i] if names else "", self._token_index)
+            with torch.no_grad():
+                query = inf.prepare(s, tokens)
+                if not query.informative:
+                    out[i] = inf.popularity.cpu().numpy()
+                    continue
+                retrieval = inf.retrieval_scores(query).cpu().numpy()
+                masked = retrieval.copy()
+                masked[s] = -np.inf
+                c = min(inf.candidates, inf.n_tracks)
+                cand = np.argpartition(-masked, c - 1)[:c]
+                final = inf.terms(query, cand).total()[0].cpu().numpy()
+            floor = min(float(final.min()), float(retrieval[cand].min()))
+            out[i] = retrieval - retrieval.max() + floor - 1.0
+            out[i, cand] = final
+        return out
 
 
 @dataclass
@@ -93,7 +146,7 @@ class TrainResult:
     device: str
     config: TrainConfig
     seconds: float = 0.0
-    module: PlaylistRecommender | None = field(default=None, repr=False)
+    module: PlaylistRecommender | ContentRecommender | None = field(default=None, repr=False)
 
 
 def popularity_scores(data: Interactions) -> torch.Tensor:
@@ -101,9 +154,14 @@ def popularity_scores(data: Interactions) -> torch.Tensor:
     return torch.from_numpy(np.log1p(data.track_degrees()).astype(np.float32))
 
 
-def attach_graph(model: PlaylistRecommender, data: Interactions, device: torch.device) -> None:
+def attach_graph(
+    model: PlaylistRecommender | ContentRecommender, data: Interactions, device: torch.device
+) -> None:
     """Gives the model ``data``'s graph in the form its propagation uses."""
-    if model.spec.name in ("gcn", "sage"):
+    if isinstance(model, ContentRecommender):
+        tokens = getattr(model, "playlist_tokens", [])
+        model.attach(hetero_adjacency(data, tokens, model.spec.n_tokens, device))
+    elif model.spec.name in ("gcn", "sage"):
         model.attach(edge_index(data, device))
     else:
         model.attach(normalized_adjacency(data, device))
@@ -116,7 +174,7 @@ def epoch_graph(data: Interactions, train_rows: np.ndarray, split: EpochSplit) -
         rows[i] = rows[i][seed_pos]
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum([len(r) for r in rows], out=indptr[1:])
-    return Interactions(indptr, np.concatenate(rows), data.track_uris, data.playlist_ids)
+    return data.with_rows(indptr, np.concatenate(rows))
 
 
 def without_rows(data: Interactions, drop: np.ndarray) -> Interactions:
@@ -128,13 +186,34 @@ def without_rows(data: Interactions, drop: np.ndarray) -> Interactions:
         keep[data.indptr[i] : data.indptr[i + 1]] = False
     indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(lengths, out=indptr[1:])
-    return Interactions(indptr, data.indices[keep], data.track_uris, data.playlist_ids)
+    return data.with_rows(indptr, data.indices[keep])
 
 
 def build_model(
     data: Interactions, config: TrainConfig, device: torch.device
-) -> PlaylistRecommender:
-    """A fresh model for ``data`` with its (full) graph attached."""
+) -> PlaylistRecommender | ContentRecommender:
+    """A fresh model for ``data`` with its (full) graph attached.
+
+    The content model also gets ``tokens`` (its name-token vocabulary, from ``data``'s
+    names) and ``playlist_tokens`` (each row's token indices) as attributes.
+    """
+    if config.model == "hgat":
+        tokens = token_vocabulary(data.names) if data.names else []
+        spec = ModelSpec(
+            name=config.model,
+            n_playlists=data.n_playlists,
+            n_tracks=data.n_tracks,
+            dim=config.dim,
+            layers=config.layers,
+            heads=1,
+            n_artists=len(data.artist_uris) if data.has_content else 0,
+            n_albums=len(data.album_uris) if data.has_content else 0,
+            n_tokens=len(tokens),
+        )
+        content, playlist_tokens = build_content_model(data, spec, tokens, device)
+        content.tokens = tokens  # type: ignore[assignment]
+        content.playlist_tokens = playlist_tokens  # type: ignore[assignment]
+        return content
     spec = ModelSpec(
         name=config.model,
         n_playlists=data.n_playlists,
@@ -152,14 +231,26 @@ def build_model(
 
 
 def scorer_of(
-    model: PlaylistRecommender, data: Interactions, popularity: torch.Tensor
+    model: PlaylistRecommender | ContentRecommender,
+    data: Interactions,
+    popularity: torch.Tensor,
+    candidates: int = 1000,
 ) -> GnnScorer:
     """The current weights as a Scorer (what validation and checkpoints see)."""
     was_training = model.training
     model.eval()
     tensors = model.inference_tensors()
     model.train(was_training)
-    return GnnScorer(model.spec, tensors, data.track_uris, popularity)
+    metadata: dict[str, Any] = {}
+    if isinstance(model, ContentRecommender):
+        metadata = {
+            "tokens": list(getattr(model, "tokens", [])),
+            "artist_uris": list(data.artist_uris),
+            "album_uris": list(data.album_uris),
+        }
+    return GnnScorer(
+        model.spec, tensors, data.track_uris, popularity, metadata=metadata, candidates=candidates
+    )
 
 
 def softmax_loss(scores: torch.Tensor, batch: Batch, pos_s: torch.Tensor) -> torch.Tensor:
@@ -179,6 +270,26 @@ def softmax_loss(scores: torch.Tensor, batch: Batch, pos_s: torch.Tensor) -> tor
     return (total - pos_s).mean()
 
 
+def _content_step(
+    model: ContentRecommender,
+    split: EpochSplit,
+    idx: np.ndarray,
+    row_tokens: list[np.ndarray],
+    config: TrainConfig,
+    degrees: np.ndarray,
+    q: np.ndarray,
+    rng: np.random.Generator,
+    device: torch.device,
+) -> torch.Tensor:
+    """One sampled-softmax step of the content model (memory O(B·C·S), not O(catalogue))."""
+    batch = make_padded_batch(split, idx, row_tokens, rng).to(device)
+    pos, pos_q, neg, neg_q = content_candidates(batch, degrees, q, config.sampled, rng)
+    h, token_m = model.representations()
+    pos_s = model.terms(h, token_m, pos.to(device), batch.seeds, batch.tokens).total()
+    neg_s = model.terms(h, token_m, torch.from_numpy(neg).to(device), batch.seeds, batch.tokens)
+    return content_loss(pos_s, pos, pos_q, neg_s.total(), neg, neg_q, batch.known)
+
+
 def _check_config(config: TrainConfig) -> None:
     if config.model not in ARCHITECTURES:
         raise InputError(
@@ -186,8 +297,14 @@ def _check_config(config: TrainConfig) -> None:
         )
     if config.negatives not in ("hard", "random"):
         raise InputError(f"Unknown negatives {config.negatives!r}.", hint="Use hard or random.")
-    if config.loss not in ("bpr", "softmax"):
-        raise InputError(f"Unknown loss {config.loss!r}.", hint="Use softmax or bpr.")
+    if config.loss not in ("bpr", "softmax", "sampled"):
+        raise InputError(f"Unknown loss {config.loss!r}.", hint="Use sampled, softmax or bpr.")
+    if config.model == "hgat" and config.loss != "sampled":
+        raise InputError(
+            "The hgat model trains with the sampled softmax only (its attention depends on "
+            "the candidate, so it cannot score the whole catalogue every step).",
+            hint="Use --loss sampled, or another model for softmax/bpr.",
+        )
     if config.epochs < 1 or config.dim < 1 or config.batch_size < 1:
         raise InputError("epochs, dim and batch size must be at least 1.")
 
@@ -237,6 +354,12 @@ def train(
         )
     model = build_model(data, config, device)
     popularity = popularity_scores(data)
+    degrees = data.track_degrees()
+    q = sampling_distribution(degrees, config.sample_power)
+    row_tokens = [
+        getattr(model, "playlist_tokens", [np.zeros(0, np.int64)] * data.n_playlists)[int(i)]
+        for i in train_rows
+    ]
     # The shared MLP refinements see every node each step; at the embeddings' learning
     # rate they overfit within a few epochs (gat-mlp on the MPD sample), so they learn slower.
     mlp = [p for n, p in model.named_parameters() if n.startswith("mlps.") and p.requires_grad]
@@ -262,9 +385,22 @@ def train(
             if cancel is not None:
                 cancel.raise_if_cancelled()
             idx = order[step * config.batch_size : (step + 1) * config.batch_size]
-            batch = make_batch(split, idx, rng).to(device)
             if config.fold_in:
                 attach_graph(model, without_rows(data, train_rows[idx]), device)
+            if isinstance(model, ContentRecommender):
+                loss = _content_step(model, split, idx, row_tokens, config, degrees, q, rng, device)
+                _finite("loss", loss, epoch)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                total_loss += float(loss.detach())
+                reporter.update(
+                    epoch - 1,
+                    message=f"epoch {epoch} step {step + 1}/{steps}",
+                    metrics={"loss": total_loss / (step + 1)},
+                )
+                continue
+            batch = make_batch(split, idx, rng).to(device)
             h = model.track_representations()
             z, _ = model.readout(h, batch.seeds, batch.batch, batch.n_queries, batch.positions)
             keys, bias = model.keys(h), model.biases()
@@ -273,6 +409,14 @@ def train(
             _finite("scores", pos_s, epoch)
             if config.loss == "softmax":
                 loss = softmax_loss(z @ keys.T + bias, batch, pos_s)
+            elif config.loss == "sampled":
+                pos_np = batch.positive.cpu().numpy()
+                cand, log_q = sampled_candidates(pos_np, degrees, q, config.sampled, rng)
+                cand_t = torch.from_numpy(cand).to(device)
+                scores = z @ keys[cand_t].T + bias[cand_t]
+                loss = sampled_softmax_loss(
+                    scores, cand, log_q, batch.query, batch.positive, batch.known
+                )
             else:
                 if hard:
                     with torch.no_grad():
@@ -300,7 +444,8 @@ def train(
         metrics: dict[str, float] = {}
         if validator is not None:
             metrics = {
-                k: float(v) for k, v in validator(scorer_of(model, data, popularity)).items()
+                k: float(v)
+                for k, v in validator(scorer_of(model, data, popularity, config.candidates)).items()
             }
             if config.monitor not in metrics:
                 raise InputError(
@@ -334,7 +479,7 @@ def train(
     assert best is not None
     model.load_state_dict(best[2])
     return TrainResult(
-        model=scorer_of(model, data, popularity),
+        model=scorer_of(model, data, popularity, config.candidates),
         history=history,
         best_epoch=best[1],
         metrics=dict(best[3]) or {"loss": history[best[1] - 1]["loss"]},

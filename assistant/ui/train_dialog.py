@@ -32,10 +32,16 @@ from assistant.jobs.checkpoints import device_choices
 from assistant.jobs.training import default_checkpoint_path
 from assistant.progress import Progress, format_seconds
 
-MODELS = (("GAT+MLP", "gat-mlp"), ("GAT", "gat"), ("LightGCN", "lightgcn"))
+MODELS = (
+    ("Content-aware (artists, albums, names)", "hgat"),
+    ("GAT+MLP", "gat-mlp"),
+    ("GAT", "gat"),
+    ("LightGCN", "lightgcn"),
+)
 # (label, loss, negatives): the default first; BPR with hard negatives is the study's.
 LOSSES = (
-    ("Softmax over all tracks (default)", "softmax", "hard"),
+    ("Sampled softmax (default)", "sampled", "hard"),
+    ("Softmax over all tracks", "softmax", "hard"),
     ("BPR, hard negatives (reference study)", "bpr", "hard"),
     ("BPR, random negatives", "bpr", "random"),
 )

@@ -5,10 +5,13 @@ Usage::
     .venv/bin/python tests/benchmarks/bench_recommend.py [--repeats 200] [--rounds 5] [--sizes 10000,100000,1000000]
 
 The catalogs are synthetic inference tensors of the default model's shape
-(``RecommenderService.random``: 64-dim embeddings, 4 heads), which is all a query touches;
-the time is the full ``recommend(seed_uris, k=50, explain=True)`` call: URI lookup, attention
-over the seeds, scores of every track, top-50, per-seed contributions. Target on this CPU:
-p50 ≤ 20 ms at 100k tracks. Writes ``bench-results/recommend.md``.
+(``RecommenderService.random``: 64-dim embeddings; for hgat one artist per 10 tracks, one
+album per 5, a 1,000-word name vocabulary), which is all a query touches; the time is the
+full ``recommend(seed_uris, k=50, explain=True, name=...)`` call: URI lookup, stage 1 (a
+score for every track with uniform seed weights + shared artist/album counts), top-1000,
+stage 2 (candidate-aware attention over the seeds for those 1,000), top-50, and every
+explanation term. Targets on this CPU: p50 ≤ 20 ms at 100k tracks, ≤ 60 ms at 1M.
+Writes ``bench-results/recommend.md``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 OUT = ROOT / "bench-results" / "recommend.md"
-TARGET_MS = 20.0
+NAME = "word3 word17 road trip"  # two known name tokens (hgat reads them)
+TARGET_MS = {100_000: 20.0, 1_000_000: 60.0}
 
 
 def build(n_tracks: int, model: str, seed: int = 0) -> tuple[object, float]:
@@ -43,7 +47,7 @@ def run_queries(service: object, n: int, *, explain: bool, rng: np.random.Genera
     for _ in range(n):
         q = [uris[j] for j in rng.choice(len(uris), size=25, replace=False)]
         t = time.perf_counter()
-        result = service.recommend(q, k=50, explain=explain)  # type: ignore[attr-defined]
+        result = service.recommend(q, k=50, explain=explain, name=NAME)  # type: ignore[attr-defined]
         times.append((time.perf_counter() - t) * 1000)
         assert len(result.recommendations) == 50
     if explain:
@@ -90,7 +94,7 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--model", default="gat-mlp")
+    parser.add_argument("--model", default="hgat")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args()
     import torch
@@ -109,10 +113,11 @@ def main() -> int:
         "# Recommend latency (one playlist, 25 seeds, k = 50)",
         "",
         f"Command: `.venv/bin/python tests/benchmarks/bench_recommend.py --repeats {args.repeats} "
-        f"--rounds {args.rounds}`"
-        f" — model shape {args.model} (dim 64, 4 heads), synthetic tensors, CPU, "
+        f"--rounds {args.rounds}"
+        f" --model {args.model}` — dim 64, synthetic tensors, CPU, "
         f"{os.cpu_count()} cores, torch {torch.__version__} with {torch.get_num_threads()} threads. "
-        f"Target: p50 ≤ {TARGET_MS:.0f} ms at 100k tracks. {args.repeats} queries per row in "
+        "Targets: p50 ≤ 20 ms at 100k tracks, ≤ 60 ms at 1M. "
+        f"{args.repeats} queries per row in "
         f"{args.rounds} interleaved rounds; load average {load_before:.1f} before, "
         f"{load_after:.1f} after (other processes share this machine, so the best round's "
         "p50 is shown too).",
@@ -125,14 +130,15 @@ def main() -> int:
             f"| {r['n_tracks']:,} | {'yes' if r['explain'] else 'no'} | {r['p50']:.2f} | "
             f"{r['p95']:.2f} | {r['best_round_p50']:.2f} |"
         )
-    at_100k = [r for r in rows if r["n_tracks"] == 100_000 and r["explain"]]
-    if at_100k:
-        ok = at_100k[0]["p50"] <= TARGET_MS
-        lines += [
-            "",
-            f"At 100k tracks with explanations: p50 {at_100k[0]['p50']:.2f} ms — target "
-            f"{'met' if ok else 'NOT met'}.",
-        ]
+    for n, target in TARGET_MS.items():
+        at = [r for r in rows if r["n_tracks"] == n and r["explain"]]
+        if at:
+            ok = at[0]["p50"] <= target
+            lines += [
+                "",
+                f"At {n:,} tracks with explanations: p50 {at[0]['p50']:.2f} ms — target "
+                f"{target:.0f} ms {'met' if ok else 'NOT met'}.",
+            ]
     text = "\n".join(lines) + "\n"
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text, encoding="utf-8")

@@ -147,7 +147,8 @@ def test_train_with_the_studys_bpr_loss(tmp_path: Path, capsys: pytest.CaptureFi
     lib = str(make_library(tmp_path / "lib.sqlite"))
     ckpt = tmp_path / "bpr.ckpt"
     argv = ["train", "--library", lib, "--out", str(ckpt), "--epochs", "2", "--dim", "16"]
-    argv += ["--loss", "bpr", "--negatives", "random", "--fold-in", "--no-activate", "--json"]
+    argv += ["--model", "gat-mlp", "--loss", "bpr", "--negatives", "random", "--fold-in"]
+    argv += ["--no-activate", "--json"]
     assert main(argv) == 0
     capsys.readouterr()
     config = checkpoint.load(ckpt).metadata["config"]

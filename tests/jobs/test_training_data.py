@@ -49,3 +49,20 @@ def test_nothing_to_learn_from_says_what_to_do(tmp_path: Path) -> None:
         with pytest.raises(InputError, match="never trained on") as info:
             training_interactions(lib)
     assert "Import MPD slices" in str(info.value)
+
+
+def test_artists_and_albums_come_along_as_plain_arrays(tmp_path: Path) -> None:
+    with Library(tmp_path / "content.sqlite") as lib:
+        uris = ["spotify:track:x1", "spotify:track:x2", "spotify:track:x3"]
+        tracks = [
+            Track(uris[0], "One", "spotify:artist:A", "A", "spotify:album:L1", "L1"),
+            Track(uris[1], "Two", "spotify:artist:A", "A", "spotify:album:L2", "L2"),
+            Track(uris[2], "Three"),  # no artist or album known
+        ]
+        lib.save_playlist(Playlist("road trip", uris, source="local", source_ref="1"), tracks)
+        data = training_interactions(lib)
+    assert data.has_content
+    assert data.artist_uris == ["spotify:artist:A"]
+    assert data.artist_of.tolist() == [0, 0, -1]
+    assert data.album_of.tolist() == [0, 1, -1]
+    assert data.names == ["road trip"]
