@@ -90,8 +90,8 @@ def test_explanation_terms_add_up_to_the_forward_score(with_name: bool) -> None:
         assert rec.score == pytest.approx(float(f), abs=1e-4)
         total = rec.bias + sum(r.contribution for r in rec.reasons)
         assert abs(total - rec.score) <= 1e-4
-        kinds |= {r.neighbor_kind for r in rec.reasons}
-        seed_items = [r for r in rec.reasons if r.neighbor_kind == "seed"]
+        kinds |= {r.kind for r in rec.reasons}
+        seed_items = [r for r in rec.reasons if r.kind == "seed"]
         assert {r.neighbor_uri for r in seed_items} == {data.track_uris[i] for i in seeds}
         assert sum(r.attention for r in seed_items) == pytest.approx(1.0, abs=1e-5)
     expected = {"seed", "artist", "album"} | ({"name"} if with_name else set())
@@ -116,7 +116,7 @@ def test_random_content_service_explains_exactly() -> None:
     for rec in result.recommendations:
         assert abs(rec.bias + sum(r.contribution for r in rec.reasons) - rec.score) <= 1e-4
     assert {"seed", "name"} <= {
-        r.neighbor_kind for rec in result.recommendations for r in rec.reasons
+        r.kind for rec in result.recommendations for r in rec.reasons
     }
     scores = np.array([r.score for r in result.recommendations])
     assert (np.diff(scores) <= 0).all()
@@ -188,4 +188,4 @@ def test_title_only_playlist_differs_from_popularity(trained: tuple) -> None:
     assert [r.track_uri for r in jazz.recommendations] != [
         r.track_uri for r in rock.recommendations
     ]
-    assert all(r.neighbor_kind == "name" for rec in jazz.recommendations for r in rec.reasons)
+    assert all(r.kind == "name" for rec in jazz.recommendations for r in rec.reasons)
