@@ -224,7 +224,9 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if args.json:
         print_json(_as_json(service, path, playlist_id, run_id, result, meta, args.explain))
         return 0
-    if result.unknown_seeds:
+    if result.notice:
+        print(result.notice)
+    elif result.unknown_seeds:
         print(
             f"{len(result.unknown_seeds)} seed track(s) are unknown to the model and were "
             "not used.",
@@ -249,7 +251,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 f"       = bias {rec.bias:+.3f} + contributions {total:+.3f}{more} "
                 f"= score {rec.score:.3f}"
             )
-    print(f"(run {run_id}, model {service.model_name})", file=sys.stderr)
+    if run_id is not None:
+        print(f"(run {run_id}, model {service.model_name})", file=sys.stderr)
     return 0
 
 
@@ -257,7 +260,7 @@ def _as_json(
     service: Any,
     path: Path,
     playlist_id: int | None,
-    run_id: int,
+    run_id: int | None,
     result: Any,
     meta: dict,
     explain: bool,
@@ -284,11 +287,13 @@ def _as_json(
             ]
         recs.append(item)
     return {
-        "model": service.model_name,
+        "model": result.model,
         "checkpoint": str(path),
         "playlist_id": playlist_id,
         "run_id": run_id,
         "unknown_seeds": result.unknown_seeds,
+        "kind": result.kind,
+        "notice": result.notice,
         "recommendations": recs,
     }
 
@@ -327,6 +332,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_use(args: argparse.Namespace) -> int:
+    from assistant.jobs.recommending import coverage_warning
     from assistant.ml import checkpoint as ckpt
 
     loaded = ckpt.load(args.checkpoint)  # refuses corrupt or foreign files before switching
@@ -339,6 +345,9 @@ def cmd_use(args: argparse.Namespace) -> int:
             config=meta.get("config", {}),
             data_fingerprint=meta.get("data_fingerprint", ""),
         )
+        warning = coverage_warning(library, loaded.track_uris)
     _activate(args.checkpoint)
     print(f"Active model: {loaded.model} ({Path(args.checkpoint).resolve()}).")
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
     return 0

@@ -48,6 +48,8 @@ TRACK_COLUMNS = (
     "duration_ms",
 )
 TrackRow = tuple[str, str, str, str, str, str, int]
+_TRACK_SELECT = "SELECT " + ", ".join(TRACK_COLUMNS) + " FROM tracks"
+_TRACK_INSERT = "INTO tracks (" + ", ".join(TRACK_COLUMNS) + ") VALUES "
 # Page size of new library files (see Library.__init__).
 PAGE_SIZE = 16384
 _FIRST = itemgetter(0)
@@ -256,12 +258,12 @@ class Library:
             flat = list(chain.from_iterable(rows[:whole]))
             width = _TRACKS_PER_STATEMENT * len(TRACK_COLUMNS)
             self.conn.executemany(
-                f"{verb} INTO tracks VALUES {values}{conflict}",
+                f"{verb} {_TRACK_INSERT}{values}{conflict}",
                 [flat[i : i + width] for i in range(0, len(flat), width)],
             )
         if whole < len(rows):
             self.conn.executemany(
-                f"{verb} INTO tracks VALUES (?, ?, ?, ?, ?, ?, ?){conflict}", rows[whole:]
+                f"{verb} {_TRACK_INSERT}(?, ?, ?, ?, ?, ?, ?){conflict}", rows[whole:]
             )
 
     def _write_playlist(self, playlist: Playlist, *, import_id: int | None = None) -> int:
@@ -478,7 +480,7 @@ class Library:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for row in self.conn.execute(f"SELECT * FROM tracks WHERE uri IN ({marks})", chunk):
+            for row in self.conn.execute(f"{_TRACK_SELECT} WHERE uri IN ({marks})", chunk):
                 found[row[0]] = Track(*row)
         return found
 
@@ -493,8 +495,56 @@ class Library:
             self._write_tracks((_track_row(t) for t in tracks), overwrite=overwrite)
 
     def iter_all_tracks(self) -> Iterator[Track]:
-        for row in self.conn.execute("SELECT * FROM tracks ORDER BY uri"):
+        for row in self.conn.execute(f"{_TRACK_SELECT} ORDER BY uri"):
             yield Track(*row)
+
+    # -- synthetic (demo) tracks -------------------------------------------------------
+
+    def mark_synthetic(self, uris: Iterable[str]) -> None:
+        """Marks tracks as invented (the demo catalog's): never proposed for a real
+        playlist, never exported to Spotify."""
+        with self.atomic():
+            self.conn.executemany(
+                "UPDATE tracks SET synthetic = 1 WHERE uri = ?", ((u,) for u in uris)
+            )
+
+    def synthetic_uris(self, uris: Iterable[str] | None = None) -> set[str]:
+        """The synthetic tracks among ``uris`` (all of the library's when None)."""
+        if uris is None:
+            return {r[0] for r in self.conn.execute("SELECT uri FROM tracks WHERE synthetic")}
+        wanted = list(dict.fromkeys(uris))
+        found: set[str] = set()
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT uri FROM tracks WHERE synthetic AND uri IN ({marks})", chunk
+                )
+            )
+        return found
+
+    def popular_tracks(
+        self, limit: int, *, exclude_synthetic: bool = True, sample: int = 500_000
+    ) -> list[tuple[str, int]]:
+        """The library's most used tracks: (uri, number of playlist entries), most first.
+
+        Counted over the first ``sample`` playlist entries, so the answer stays quick
+        (~0.3 s) in a library of the full MPD's 66 million entries; below that size it
+        is exact.
+        """
+        synthetic = "AND NOT t.synthetic" if exclude_synthetic else ""
+        return [
+            (uri, int(n))
+            for uri, n in self.conn.execute(
+                "SELECT s.track_uri, count(*) AS n FROM "
+                "(SELECT track_uri FROM playlist_tracks LIMIT ?) s "
+                f"JOIN tracks t ON t.uri = s.track_uri WHERE 1 {synthetic} "
+                "GROUP BY s.track_uri ORDER BY n DESC, s.track_uri LIMIT ?",
+                (int(sample), int(limit)),
+            )
+        ]
 
     # -- graph data --------------------------------------------------------------------
 

@@ -141,8 +141,52 @@ def _v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+# Demo playlists carry pids from this one up (see assistant.sources.demo.PID_BASE; repeated
+# here because a migration must not change when that module does).
+_DEMO_PID_BASE = 9_000_000
+
+
+def _v_demo_source(conn: sqlite3.Connection) -> None:
+    """The synthetic demo catalog gets its own source ``demo``; its tracks are marked.
+
+    Until now demo playlists were stored as ``mpd`` playlists (pids from 9,000,000 up,
+    far above the real MPD's), so they were listed and trained on with the real MPD.
+    SQLite cannot alter a CHECK constraint, and rebuilding ``playlists`` would cascade
+    deletes into ``playlist_tracks``; SQLite's documented way to relax a CHECK constraint
+    is to edit the stored schema text (https://sqlite.org/lang_altertable.html, "making
+    other kinds of table schema changes"), which changes no stored row.
+    """
+    (sql,) = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'playlists'"
+    ).fetchone()
+    if "'demo'" not in sql:
+        widened = sql.replace("'local')", "'local', 'demo')", 1)
+        if widened == sql:
+            raise LibraryError("Unexpected schema of the playlists table; cannot add 'demo'.")
+        (schema_version,) = conn.execute("PRAGMA schema_version").fetchone()
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute(
+            "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'playlists'",
+            (widened,),
+        )
+        conn.execute(f"PRAGMA schema_version = {int(schema_version) + 1}")
+        conn.execute("PRAGMA writable_schema = OFF")
+    conn.execute("ALTER TABLE tracks ADD COLUMN synthetic INTEGER NOT NULL DEFAULT 0")
+    conn.execute(
+        "UPDATE playlists SET source = 'demo' WHERE source = 'mpd' "
+        "AND CAST(source_ref AS INTEGER) >= ?",
+        (_DEMO_PID_BASE,),
+    )
+    conn.execute("UPDATE imports SET kind = 'demo' WHERE path LIKE '%mpd.slice.demo-%'")
+    conn.execute(
+        "UPDATE tracks SET synthetic = 1 WHERE uri IN (SELECT pt.track_uri "
+        "FROM playlist_tracks pt JOIN playlists p ON p.id = pt.playlist_id "
+        "WHERE p.source = 'demo')"
+    )
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [_v1]
+MIGRATIONS: list[Migration] = [_v1, _v_demo_source]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -51,6 +51,7 @@ def install(window: MainWindow) -> None:
     w.act_import_folder = _action(w, "Import MPD &folder…", lambda: import_mpd(w, folder=True))
     w.act_import_csv = _action(w, "Import &CSV…", lambda: import_csv(w))
     w.act_export = _action(w, "&Export playlist…", lambda: export(w), "Ctrl+E")
+    w.act_remove_demo = _action(w, "Remove &demo catalog…", lambda: remove_demo(w))
     w.act_settings = _action(w, "Se&ttings…", lambda: open_settings(w), "Ctrl+,")
     w.act_quit = _action(w, "&Quit", w.close, QKeySequence.StandardKey.Quit)
     w.act_undo = w.undo_stack.createUndoAction(w, "&Undo")
@@ -86,7 +87,8 @@ def install(window: MainWindow) -> None:
     bar = w.menuBar()
     file_menu = bar.addMenu("&File")
     for a in (w.act_new, w.act_new_from_selection, None, w.act_import, w.act_import_folder,
-              w.act_import_csv, w.act_export, None, w.act_settings, None, w.act_quit):  # fmt: skip
+              w.act_import_csv, w.act_export, None, w.act_remove_demo, None, w.act_settings, None,
+              w.act_quit):  # fmt: skip
         file_menu.addSeparator() if a is None else file_menu.addAction(a)
     edit_menu = bar.addMenu("&Edit")
     for a in (w.act_undo, w.act_redo, None, w.act_remove, w.act_up, w.act_down, None,
@@ -238,9 +240,32 @@ def export(window: MainWindow, fmt: str | None = None, out_path: str | None = No
         fmt, out_path = dialog.fmt(), dialog.out_path()
     window.worker.submit(
         jobs.export_job, window.library_path, playlist.id, fmt, out_path,
-        on_result=lambda p: window.statusBar().showMessage(f"Exported to {p}", 8000),
+        on_result=lambda text: window.statusBar().showMessage(text, 15000),
         name="export",
     )  # fmt: skip
+
+
+def remove_demo(window: MainWindow) -> None:
+    """Removes the synthetic demo catalog after asking (its playlists and invented tracks)."""
+    count = window.library.count_playlists("demo")
+    if not count:
+        window.statusBar().showMessage("The library holds no demo catalog.", 5000)
+        return
+    if not window.ask(
+        "Remove demo catalog",
+        f"Remove the {count:,} synthetic demo playlists and their invented tracks from the "
+        "library? Your own playlists stay. The demo can be imported again with "
+        "`playlist-assistant demo`.",
+    ):
+        return
+
+    def done(removed: int) -> None:
+        if window.playlist is not None and window.playlist.source == "demo":
+            window.close_playlist()
+        window.refresh_library()
+        window.statusBar().showMessage(f"Removed {removed:,} demo playlists.", 8000)
+
+    window.worker.submit(jobs.remove_demo_job, window.library_path, on_result=done, name="demo")
 
 
 def open_settings(window: MainWindow) -> None:

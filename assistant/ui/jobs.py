@@ -62,6 +62,8 @@ class RecommendationBatch:
     rows: list[RecommendationRow]
     runs: list[RecommendationRun] = field(default_factory=list)
     unknown_seeds: list[str] = field(default_factory=list)
+    kind: str = "model"  # "model" | "popular" | "none" (see jobs.recommending.KINDS)
+    notice: str = ""  # the sentence for the panel ("" when nothing needs saying)
 
 
 def to_rows(library: Library, recs: Sequence[Recommendation]) -> list[RecommendationRow]:
@@ -145,7 +147,15 @@ def recommend_job(
         )
         runs = library.recommendation_runs(playlist_id, limit=50)
     return RecommendationBatch(
-        playlist_id, version, run_id, result.model, rows, runs, list(result.unknown_seeds)
+        playlist_id,
+        version,
+        run_id or 0,
+        result.model,
+        rows,
+        runs,
+        list(result.unknown_seeds),
+        kind=result.kind,
+        notice=result.notice,
     )
 
 
@@ -164,6 +174,14 @@ def ensure_demo_job(library_path: str | Path, *, report: ProgressCallback | None
             return bool(ensure_demo_library(library, report=report))
         except TypeError:  # an ensure_demo_library without a report argument
             return bool(ensure_demo_library(library))
+
+
+def remove_demo_job(library_path: str | Path) -> int:
+    """Removes the synthetic demo catalog; returns the number of playlists removed."""
+    from assistant.jobs.imports import remove_demo
+
+    with Library(library_path) as library:
+        return remove_demo(library)
 
 
 def import_mpd_job(
@@ -187,11 +205,13 @@ def import_csv_job(library_path: str | Path, path: str) -> Any:
 
 
 def export_job(library_path: str | Path, playlist_id: int, fmt: str, out_path: str) -> str:
-    from assistant.jobs.imports import export_playlist_file
+    """Writes the file; returns the status line (which says so when tracks are synthetic)."""
+    from assistant.jobs.imports import export_playlist_file, synthetic_note, synthetic_tracks
 
     with Library(library_path) as library:
         export_playlist_file(library, playlist_id, fmt, out_path)
-    return out_path
+        note = synthetic_note(synthetic_tracks(library, playlist_id))
+    return f"Exported to {out_path}." + (f" {note}" if note else "")
 
 
 def train_job(

@@ -159,6 +159,7 @@ class MainWindow(QMainWindow):
         self.recs.clear_blocked.clicked.connect(self.clear_blocked)
         self.recs.filters_changed.connect(self._filters_changed)
         self.recs.add_button.clicked.connect(self.add_selected_recommendations)
+        self.recs.train_requested.connect(lambda: self.act_train.trigger())
         self.recs.view.doubleClicked.connect(lambda _i: self.add_selected_recommendations())
         self.playlist_panel.model.move_requested.connect(self.move_tracks)
         self.explanation.run_reopen_requested.connect(self.reopen_run)
@@ -434,6 +435,10 @@ class MainWindow(QMainWindow):
         if not self.ask("Delete playlist?", f"Delete “{self.playlist.name}” from the library?"):
             return
         self.library.delete_playlist(self.playlist.id)
+        self.close_playlist()
+
+    def close_playlist(self) -> None:
+        """Shows no playlist (after it was deleted or its source removed)."""
         self.undo_stack.clear()
         self.playlist = None
         self.tracks = []
@@ -482,14 +487,10 @@ class MainWindow(QMainWindow):
             self.stale_dropped += 1  # an answer for an older playlist: never shown
             return
         self._show_rows(batch.rows)
-        self.model_name = batch.model or self.model_name
+        if batch.kind == "model":
+            self.model_name = batch.model or self.model_name
         self.update_model_status()
-        unknown = (
-            f" · {len(batch.unknown_seeds)} track(s) unknown to the model"
-            if batch.unknown_seeds
-            else ""
-        )
-        self.recs.state.setText(f"{len(batch.rows)} proposals by {batch.model}{unknown}")
+        self.recs.show_outcome(batch.kind, batch.notice, len(batch.rows), batch.model)
         self.explanation.set_runs(batch.runs)
         self.recommendations_shown.emit(batch)
 

@@ -37,8 +37,9 @@ SOURCE_LABELS = {
     "mpd": "Million Playlist Dataset",
     "spotify": "Spotify",
     "file": "Files",
+    "demo": "Demo (synthetic)",
 }
-SOURCE_ORDER = ("local", "spotify", "file", "mpd")
+SOURCE_ORDER = ("local", "spotify", "file", "mpd", "demo")
 
 
 def format_duration(ms: int) -> str:
