@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from assistant.cli.common import StderrProgress, add_library_option, open_library, print_json
+from assistant.domain import SOURCES
 from assistant.jobs.imports import (
     EXPORT_FORMATS,
     ImportSummary,
@@ -20,7 +21,6 @@ from assistant.jobs.imports import (
     synthetic_note,
     synthetic_tracks,
 )
-from assistant.domain import SOURCES
 from assistant.progress import format_seconds
 
 
