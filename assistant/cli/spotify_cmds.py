@@ -76,8 +76,6 @@ def cmd_login(args: argparse.Namespace) -> int:
     gateway.require_client_id()
     if not settings.spotify_notice_accepted:
         print(notice_text(), file=sys.stderr)
-        settings.spotify_notice_accepted = True
-    save_settings(settings)
     port = settings.spotify_redirect_port
     print(
         f"Opening the browser to sign in (redirect URI {redirect_uri(port)}); "
@@ -90,6 +88,9 @@ def cmd_login(args: argparse.Namespace) -> int:
         webbrowser.open(url)
 
     user = gateway.login(open_browser=open_browser, timeout=args.timeout)
+    # Saved only now: a client ID that never signed in must not become the setting.
+    settings.spotify_notice_accepted = True
+    save_settings(settings)
     print(f"Signed in to Spotify as {user.display_name} ({user.id}).")
     return 0
 
@@ -129,17 +130,21 @@ def cmd_import(args: argparse.Namespace) -> int:
         finally:
             progress.close()
     for sid, name, entries in summary.imported:
-        print(f"imported  {sid}  {entries} tracks  {name}")
+        print(f"imported  {sid}  {entries} tracks  {name}{_skips(summary, sid)}")
     for sid, name in summary.unchanged:
         print(f"unchanged {sid}  {name}")
     for sid, name in summary.forbidden:
         print(f"refused   {sid}  {name}  (Spotify answers 403: not your playlist)")
     for sid in summary.missing:
         print(f"missing   {sid}  (Spotify does not know this playlist)")
-    skipped = ", ".join(f"{n} {what}" for what, n in summary.skipped.items() if n)
-    if skipped:
-        print(f"skipped entries: {skipped}")
     return 0
+
+
+def _skips(summary: Any, sid: str) -> str:
+    """ "  (left out: 2 unavailable, 1 local files)" for one playlist, "" when none."""
+    counts = summary.skipped_by_playlist.get(sid, {})
+    text = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+    return f"  (left out: {text})" if text else ""
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -157,12 +162,19 @@ def cmd_export(args: argparse.Namespace) -> int:
             )
         finally:
             progress.close()
+    where = f"spotify:playlist:{result.spotify_playlist_id}"
+    skipped = f"; {result.skipped} non-Spotify entries skipped" if result.skipped else ""
+    if result.up_to_date:
+        print(
+            f"{playlist.name!r} is already up to date on {where}: all {result.total} tracks "
+            f"are there; nothing to add{skipped}."
+        )
+        return 0
     verb = "appended to" if result.mode == "append" else "exported to"
+    resumed = f" (resumed: {result.already} were already there)" if result.resumed else ""
     print(
-        f"{playlist.name!r} {verb} spotify:playlist:{result.spotify_playlist_id}: "
-        f"{result.added} tracks added in {result.batches} batches, {result.total} in all"
-        + (" (resumed)" if result.resumed else "")
-        + (f"; {result.skipped} non-Spotify entries skipped" if result.skipped else "")
+        f"{playlist.name!r} {verb} {where}: {result.added} tracks added in "
+        f"{result.batches} batches, {result.total} in all{resumed}{skipped}"
     )
     return 0
 

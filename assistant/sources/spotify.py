@@ -35,7 +35,6 @@ from assistant.errors import (
     InputError,
     SpotifyForbidden,
     SpotifyNotFound,
-    SpotifyUnavailable,
 )
 from assistant.progress import CancelToken, ProgressCallback, Reporter
 from assistant.sources.spotify_auth import (
@@ -89,9 +88,13 @@ class ImportSummary:
     unchanged: list[tuple[str, str]] = field(default_factory=list)
     forbidden: list[tuple[str, str]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # ids Spotify does not know
-    skipped: dict[str, int] = field(
-        default_factory=lambda: {"episodes": 0, "local files": 0, "unavailable": 0}
-    )
+    skipped: dict[str, int] = field(default_factory=lambda: _no_skips())  # totals
+    # Per playlist id, the entries left out (only playlists that had some).
+    skipped_by_playlist: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+def _no_skips() -> dict[str, int]:
+    return {"episodes": 0, "local files": 0, "unavailable": 0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +105,14 @@ class ExportResult:
     added: int  # tracks added by this run
     total: int  # tracks of the local playlist that are now on Spotify
     batches: int
-    resumed: bool  # an earlier run had started this export
+    resumed: bool  # an earlier run had started this export and not finished it
     skipped: int  # entries that are not Spotify tracks
+    already: int = 0  # tracks that were on Spotify before this run
+
+    @property
+    def up_to_date(self) -> bool:
+        """Nothing had to be added: every track was already on Spotify."""
+        return self.added == 0 and not self.resumed
 
 
 class SpotifyGateway(Protocol):
@@ -282,11 +291,8 @@ class SpotipyGateway(RetryingCalls):
                 summary.forbidden.append((sid, sid))
                 continue
             reporter.update(n, message=info.name, force=True)
-            if (
-                sid in stored
-                and info.snapshot_id
-                and library.playlist(stored[sid]).snapshot_id == info.snapshot_id
-            ):
+            before = library.playlist(stored[sid]) if sid in stored else None
+            if before is not None and info.snapshot_id and before.snapshot_id == info.snapshot_id:
                 summary.unchanged.append((sid, info.name))
                 continue
             try:
@@ -297,7 +303,21 @@ class SpotipyGateway(RetryingCalls):
             except SpotifyNotFound:  # deleted on Spotify since it was listed
                 summary.missing.append(sid)
                 continue
-            uris, rows = _parse_entries(entries, summary.skipped)
+            skipped = _no_skips()
+            uris, rows = _parse_entries(entries, skipped)
+            if any(skipped.values()):
+                summary.skipped_by_playlist[sid] = skipped
+                for what, count in skipped.items():
+                    summary.skipped[what] += count
+            # Without a snapshot id (some playlists have ""), the contents tell.
+            if (
+                before is not None
+                and not info.snapshot_id
+                and (before.track_uris, before.name, before.description)
+                == (uris, info.name, info.description)
+            ):
+                summary.unchanged.append((sid, info.name))
+                continue
             digest = hashlib.sha256(json.dumps([sid, info.snapshot_id, uris]).encode()).hexdigest()
             playlist = Playlist(
                 name=info.name,
@@ -308,14 +328,17 @@ class SpotipyGateway(RetryingCalls):
                 collaborative=info.collaborative,
                 snapshot_id=info.snapshot_id,
             )
-            library.import_playlists(
+            result = library.import_playlists(
                 kind="spotify",
                 path=f"spotify:playlist:{sid}",
                 sha256=digest,
                 playlists=[playlist],
                 tracks=rows,
             )
-            summary.imported.append((sid, info.name, len(uris)))
+            if result.skipped:  # the very same content was imported before
+                summary.unchanged.append((sid, info.name))
+            else:
+                summary.imported.append((sid, info.name, len(uris)))
         reporter.finish(len(wanted))
         return summary
 
@@ -338,10 +361,9 @@ class SpotipyGateway(RetryingCalls):
         re-run reads the remote playlist first and adds only what is not there yet.
         """
         local = library.playlist(playlist_id)
+        refuse_synthetic(library, local)  # before anything is created remotely
         uris = [u for u in local.track_uris if u.startswith("spotify:track:")]
-        link = library.spotify_link(playlist_id)
         remote: list[str] | None = None
-        resumed = False
         if to:
             target = _playlist_id(to)
             info = self.playlist_info(target)
@@ -352,34 +374,45 @@ class SpotipyGateway(RetryingCalls):
                     "playlists.",
                     hint="Choose one of your playlists, or export to a new one.",
                 )
-            if link and link.mode == "append" and link.spotify_playlist_id == target:
-                resumed = True
-            else:
+            link = library.spotify_link(playlist_id, spotify_playlist_id=target)
+            if link is None:
                 remote = self.item_uris(target, cancel)
                 link = _link(playlist_id, target, "append", base=len(remote))
                 library.set_spotify_link(link)
+                earlier = None
+            else:
+                earlier = link
         else:
-            if link and link.mode == "create":
+            # The playlist a plain export created before, whatever was appended elsewhere.
+            earlier = library.spotify_link(playlist_id, mode="create")
+            link = earlier
+            if link is not None:
                 try:
                     remote = self.item_uris(link.spotify_playlist_id, cancel)
-                    resumed = True
-                except SpotifyNotFound:
-                    link = None
-            if not link or link.mode != "create":
+                except SpotifyNotFound:  # deleted on Spotify: create it again
+                    library.delete_spotify_link(playlist_id, link.spotify_playlist_id)
+                    link = earlier = None
+            if link is None:
                 created_id = self._create(name or local.name, public=public, cancel=cancel)
                 link = _link(playlist_id, created_id, "create", base=0)
                 library.set_spotify_link(link)
                 remote = []  # a new playlist is empty: no need to read it
+        resumed = earlier is not None and earlier.status == "started"
         target = link.spotify_playlist_id
         if remote is None:
             remote = self.item_uris(target, cancel)
         # Appending a playlist to the one it came from adds only its new tracks.
         before = set(remote[: link.base_count])
         uris = [u for u in uris if u not in before]
-        todo = _remaining(remote, link.base_count, uris)
-        reporter = Reporter(report, "spotify export", total=len(uris), unit="tracks")
-        reporter.update(len(uris) - len(todo), force=True)
-        added = batches = failures = 0
+        base = link.base_count
+        todo = _remaining(remote, base, uris)
+        already = len(uris) - len(todo)
+        # Progress counts this run's tracks only: counting those already there as done
+        # at t=0 made the rate read like 181,868,895 tracks/s.
+        reporter = Reporter(report, "spotify export", total=len(todo), unit="tracks")
+        note = f"{already} already on Spotify" if already else ""
+        reporter.update(0, message=note, force=True)
+        added = batches = 0
         while todo:
             if cancel and cancel.cancelled:
                 raise Cancelled(
@@ -387,16 +420,16 @@ class SpotipyGateway(RetryingCalls):
                     "export again to finish it (nothing will be duplicated)."
                 )
             batch = todo[:BATCH]
-            try:
-                self._call(self._add, target, batch, idempotent=False, cancel=cancel)
-            except SpotifyUnavailable:
-                # The add may or may not have landed: look before trying again.
-                failures += 1
-                if failures > self.max_retries:
-                    raise
-                self._sleep(self.backoff * 2 ** (failures - 1), cancel)
-                todo = _remaining(self.item_uris(target, cancel), link.base_count, uris)
-                continue
+            # An add whose answer was lost may have landed: _call's one retry loop asks
+            # _landed before it tries again, so a batch is never added twice.
+            self._call(
+                self._add,
+                target,
+                batch,
+                idempotent=False,
+                recover=lambda b=batch: self._landed(target, base, uris, b, cancel),
+                cancel=cancel,
+            )
             todo = todo[BATCH:]
             added += len(batch)
             batches += 1
@@ -404,13 +437,13 @@ class SpotipyGateway(RetryingCalls):
                 link, exported_count=len(uris) - len(todo), updated_at=time.time()
             )
             library.set_spotify_link(link)
-            reporter.update(link.exported_count, force=True)
+            reporter.update(added, message=note, force=True)
         library.set_spotify_link(
             dataclasses.replace(
                 link, exported_count=len(uris), status="done", updated_at=time.time()
             )
         )
-        reporter.finish(len(uris))
+        reporter.finish(added, message=note)
         return ExportResult(
             playlist_id,
             target,
@@ -420,7 +453,20 @@ class SpotipyGateway(RetryingCalls):
             batches,
             resumed,
             sum(not u.startswith("spotify:track:") for u in local.track_uris),
+            already,
         )
+
+    def _landed(
+        self,
+        target: str,
+        base: int,
+        uris: list[str],
+        batch: list[str],
+        cancel: CancelToken | None,
+    ) -> dict | None:
+        """After a failed add: {} when the batch is on Spotify after all, else None."""
+        todo = set(_remaining(self.item_uris(target, cancel), base, uris))
+        return {} if todo.isdisjoint(batch) else None
 
     def _create(self, name: str, *, public: bool, cancel: CancelToken | None) -> str:
         """Creates a playlist once, even when the answer to the create is lost.
@@ -451,6 +497,27 @@ class SpotipyGateway(RetryingCalls):
         # spotipy's playlist_add_items posts a bare JSON list; the API documents
         # {"uris": [...]}, so post that.
         return self.sp._post(f"playlists/{spotify_id}/items", payload={"uris": uris})
+
+
+def refuse_synthetic(library: Library, playlist: Playlist) -> None:
+    """Raises :class:`InputError` naming the playlist's synthetic (demo) tracks, if any:
+    they are invented and must never reach Spotify."""
+    synthetic = library.synthetic_uris(playlist.track_uris)
+    if not synthetic:
+        return
+    known = library.tracks(synthetic)
+    names = [
+        f"“{known[u].name}” by {known[u].artist_name}" if u in known else u
+        for u in dict.fromkeys(playlist.track_uris)
+        if u in synthetic
+    ]
+    shown = "; ".join(names[:5]) + (f"; and {len(names) - 5} more" if len(names) > 5 else "")
+    raise InputError(
+        f"“{playlist.name}” holds {len(names)} synthetic demo track(s), which do not exist "
+        f"on Spotify: {shown}. Nothing was sent to Spotify.",
+        hint="Remove those tracks from the playlist (or export a copy without them), "
+        "then export again.",
+    )
 
 
 def _playlist_id(ref: str) -> str:
@@ -488,10 +555,11 @@ def _parse_entries(
             skipped["unavailable"] += 1
         elif obj.get("type") == "episode":
             skipped["episodes"] += 1
-        elif (entry.get("is_local") or obj.get("is_local")) or not str(
-            obj.get("uri", "")
-        ).startswith("spotify:track:"):
+        elif entry.get("is_local") or obj.get("is_local"):
             skipped["local files"] += 1
+        elif not str(obj.get("uri") or "").startswith("spotify:track:"):
+            # No URI and not a local file: a track Spotify no longer offers.
+            skipped["unavailable"] += 1
         else:
             uri = obj["uri"]
             uris.append(uri)

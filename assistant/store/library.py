@@ -363,9 +363,11 @@ class Library:
             return cur.rowcount
 
     def _delete_orphan_tracks(self) -> None:
+        # NOT IN builds one temporary index of the used URIs; the correlated NOT EXISTS
+        # it replaces scanned playlist_tracks (no index on track_uri) once per track:
+        # 5 s for the demo catalog's 5.5k tracks, so "Disconnect" and "Remove demo" hung.
         self.conn.execute(
-            "DELETE FROM tracks WHERE NOT EXISTS "
-            "(SELECT 1 FROM playlist_tracks pt WHERE pt.track_uri = tracks.uri)"
+            "DELETE FROM tracks WHERE uri NOT IN (SELECT track_uri FROM playlist_tracks)"
         )
 
     def _check_known(self, uris: Sequence[str]) -> None:
@@ -779,18 +781,34 @@ class Library:
 
     # -- Spotify export bookkeeping ----------------------------------------------------
 
-    def spotify_link(self, playlist_id: int) -> SpotifyLink | None:
-        row = self.conn.execute(
-            "SELECT playlist_id, spotify_playlist_id, mode, base_count, exported_count, status, updated_at "
-            "FROM spotify_links WHERE playlist_id = ?",
-            (playlist_id,),
-        ).fetchone()
-        return SpotifyLink(*row) if row else None
+    def spotify_links(self, playlist_id: int) -> list[SpotifyLink]:
+        """Every Spotify playlist this library playlist was exported to, latest first."""
+        return [
+            SpotifyLink(*row)
+            for row in self.conn.execute(
+                "SELECT playlist_id, spotify_playlist_id, mode, base_count, exported_count, "
+                "status, updated_at FROM spotify_exports WHERE playlist_id = ? "
+                "ORDER BY updated_at DESC",
+                (playlist_id,),
+            )
+        ]
+
+    def spotify_link(
+        self, playlist_id: int, *, mode: str | None = None, spotify_playlist_id: str | None = None
+    ) -> SpotifyLink | None:
+        """The latest export record of a playlist (of that mode, or to that playlist)."""
+        for link in self.spotify_links(playlist_id):
+            if mode is not None and link.mode != mode:
+                continue
+            if spotify_playlist_id is not None and link.spotify_playlist_id != spotify_playlist_id:
+                continue
+            return link
+        return None
 
     def set_spotify_link(self, link: SpotifyLink) -> None:
         with self.atomic():
             self.conn.execute(
-                "INSERT OR REPLACE INTO spotify_links VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT OR REPLACE INTO spotify_exports VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (
                     link.playlist_id,
                     link.spotify_playlist_id,
@@ -802,9 +820,16 @@ class Library:
                 ),
             )
 
+    def delete_spotify_link(self, playlist_id: int, spotify_playlist_id: str) -> None:
+        with self.atomic():
+            self.conn.execute(
+                "DELETE FROM spotify_exports WHERE playlist_id = ? AND spotify_playlist_id = ?",
+                (playlist_id, spotify_playlist_id),
+            )
+
     def delete_spotify_links(self) -> None:
         with self.atomic():
-            self.conn.execute("DELETE FROM spotify_links")
+            self.conn.execute("DELETE FROM spotify_exports")
 
     # -- settings stored with the data -------------------------------------------------
 

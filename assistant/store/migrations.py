@@ -185,8 +185,32 @@ def _v_demo_source(conn: sqlite3.Connection) -> None:
     )
 
 
+def _v_spotify_exports(conn: sqlite3.Connection) -> None:
+    """One export record per (library playlist, Spotify playlist) instead of per library
+    playlist: appending a playlist to another Spotify playlist (``export --to``) used to
+    overwrite the record of the playlist an earlier plain export had created, so the next
+    plain export created a second Spotify playlist of the same name."""
+    conn.execute(
+        """CREATE TABLE spotify_exports (
+            playlist_id INTEGER NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+            spotify_playlist_id TEXT NOT NULL,
+            mode TEXT NOT NULL DEFAULT 'create' CHECK (mode IN ('create', 'append')),
+            base_count INTEGER NOT NULL DEFAULT 0,
+            exported_count INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'started' CHECK (status IN ('started', 'done')),
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (playlist_id, spotify_playlist_id)
+        )"""
+    )
+    conn.execute(
+        "INSERT INTO spotify_exports SELECT playlist_id, spotify_playlist_id, mode, "
+        "base_count, exported_count, status, updated_at FROM spotify_links"
+    )
+    conn.execute("DROP TABLE spotify_links")
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [_v1, _v_demo_source]
+MIGRATIONS: list[Migration] = [_v1, _v_demo_source, _v_spotify_exports]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -9,6 +9,7 @@ HTTP session belong to the thread that made them). Dialogs are opened non-modall
 
 from __future__ import annotations
 
+import dataclasses
 import webbrowser
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -246,14 +247,15 @@ class SpotifyMenu(QObject):
             )
             if not ok or not text.strip():
                 return
-            settings.spotify_client_id = text.strip()
-            save_settings(settings)
+            # Saved once the sign-in succeeds (_connected): a wrong ID must not stick.
+            settings = dataclasses.replace(settings, spotify_client_id=text.strip())
         if not settings.spotify_notice_accepted:
             if not self.window.ask("Connecting Spotify", notice_text() + "\nContinue?"):
                 return
-            settings.spotify_notice_accepted = True
-            save_settings(settings)
+            settings.spotify_notice_accepted = self.settings.spotify_notice_accepted = True
+            save_settings(self.settings)
         self.status.setText("Spotify: waiting for the browser…")
+        self._signing_in = settings
         self._start_progress("Sign in to Spotify in the browser window that opened…", None)
         self.job = self.window.worker.submit(
             login_job,
@@ -265,6 +267,10 @@ class SpotifyMenu(QObject):
         )
 
     def _connected(self, user: SpotifyUser) -> None:
+        signed_in = getattr(self, "_signing_in", None)
+        if signed_in is not None and signed_in.spotify_client_id != self.settings.spotify_client_id:
+            self.settings.spotify_client_id = signed_in.spotify_client_id
+            save_settings(self.settings)
         self._close_progress()
         self._show_user(user)
         self.window.statusBar().showMessage(f"Connected to Spotify as {user.display_name}", 5000)

@@ -36,7 +36,8 @@ def test_export_250_tracks_in_3_batches(
 
     # Exporting again changes nothing remotely (idempotent) ...
     again = gateway.export_playlist(library, pid)
-    assert again.added == 0 and again.resumed and len(fake.uris(again.spotify_playlist_id)) == 250
+    assert again.added == 0 and again.up_to_date and not again.resumed
+    assert len(fake.uris(again.spotify_playlist_id)) == 250
     # ... and after extending the local playlist only the new tracks are sent.
     library.set_playlist_tracks(pid, [*library.playlist(pid).track_uris, track_uri(0)])
     third = gateway.export_playlist(library, pid)
