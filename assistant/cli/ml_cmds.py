@@ -66,10 +66,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="MPD playlists of the first N slices only (the reference study: --slices 50 --kcore 30)",
     )
+    p.add_argument(
+        "--include-spotify",
+        action="store_true",
+        help="also train on Spotify-imported playlists (your decision: the model stays on "
+        "this computer; Spotify's Developer Terms restrict training models on its content)",
+    )
+    p.add_argument(
+        "--include-demo",
+        action="store_true",
+        help="also train on the synthetic demo catalog (left out once real playlists exist)",
+    )
     p.add_argument("--positional", action="store_true", help="learned position embeddings")
     p.add_argument("--no-cosine", action="store_true", help="unbounded dot-product scores")
     p.add_argument("--fixed-alpha", action="store_true", help="uniform layer weights")
     p.add_argument("--no-activate", action="store_true", help="do not make it the active model")
+    p.add_argument(
+        "--activate-anyway",
+        action="store_true",
+        help="make it the active model even when it scores below the active one here",
+    )
     p.add_argument("--json", action="store_true", help="print the outcome as JSON")
     add_library_option(p)
     p.set_defaults(func=cmd_train)
@@ -134,10 +150,13 @@ def _library_path(args: argparse.Namespace) -> Path:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
+    from assistant.jobs.recommending import active_checkpoint_path
     from assistant.jobs.training import train_on_library
     from assistant.ml.device import describe, resolve_device
 
     config = _config(args)
+    settings = load_settings()
+    active = active_checkpoint_path(settings)
     print(f"Training {config.model} on {describe(resolve_device(config.device))}…", file=sys.stderr)
     progress = StderrProgress()
     try:
@@ -148,10 +167,16 @@ def cmd_train(args: argparse.Namespace) -> int:
             report=progress,
             kcore=args.kcore,
             slices=args.slices,
+            include_spotify=args.include_spotify or settings.train_on_spotify == "yes",
+            include_demo=args.include_demo,
+            compare_with=active,
         )
     finally:
         progress.close()
-    if not args.no_activate:
+    # A model that scores below the active one on this library never replaces it silently.
+    kept = outcome.worse_than_active and not args.no_activate and not args.activate_anyway
+    activated = not args.no_activate and not kept
+    if activated:
         _activate(outcome.checkpoint_path)
     summary = {
         "checkpoint": str(outcome.checkpoint_path),
@@ -162,15 +187,26 @@ def cmd_train(args: argparse.Namespace) -> int:
         "seconds": round(outcome.seconds, 2),
         "metrics": outcome.metrics,
         "data": outcome.data,
-        "active": not args.no_activate,
+        "evaluation": outcome.evaluation,
+        "active": activated,
     }
     if args.json:
         print_json(summary)
     else:
         metrics = ", ".join(f"{k} {v:.4f}" for k, v in outcome.metrics.items())
         print(f"Saved {outcome.checkpoint_path} (best epoch {outcome.best_epoch}: {metrics}).")
-        if not args.no_activate:
+        if outcome.summary:
+            print(outcome.summary)
+        if activated:
             print("It is now the active model.")
+    if kept:
+        print(
+            f"The new model scores below the active one on this library, so the active model "
+            f"({active}) stays. To use the new one anyway: "
+            f"`playlist-assistant use {outcome.checkpoint_path}` (or train with "
+            "--activate-anyway).",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -55,7 +55,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--public", action="store_true", help="make a new playlist public")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("disconnect", help="delete the token and everything imported from Spotify")
+    p = sub.add_parser(
+        "disconnect",
+        help="delete the token, everything imported from Spotify and models trained on it",
+    )
     p.set_defaults(func=cmd_disconnect)
 
     for action in sub.choices.values():
@@ -180,7 +183,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_disconnect(args: argparse.Namespace) -> int:
+    from assistant.jobs.spotify_sync import disconnect
+
+    settings = load_settings()
     with open_library(args) as library:
-        deleted = _gateway().disconnect(library)
-    print(f"Disconnected: token deleted, {deleted} Spotify playlists removed from the library.")
+        result = disconnect(_gateway(settings), library, settings)
+    if result.active_reset:
+        save_settings(settings)
+    print(
+        f"Disconnected: token deleted, {result.playlists} Spotify playlists removed from the "
+        f"library, {len(result.checkpoints)} models trained on them deleted."
+        + (" The bundled model is active again." if result.active_reset else "")
+    )
     return 0

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.config import checkpoints_dir
-from assistant.errors import AssistantError, Cancelled, TrainingError
+from assistant.domain import DEMO_SOURCE, SOURCES
+from assistant.errors import AssistantError, Cancelled, InputError, TrainingError
 from assistant.ml import checkpoint as ckpt
 from assistant.ml.graph import Interactions
 from assistant.ml.train import TrainConfig, train
@@ -23,6 +24,89 @@ from assistant.store.library import Library
 
 MIN_PLAYLISTS_FOR_VALIDATION = 20
 MAX_VALIDATION_PLAYLISTS = 500
+SPOTIFY_SOURCE = "spotify"
+
+#: Said wherever a training would include Spotify playlists (window question, CLI hint).
+SPOTIFY_TRAINING_NOTICE = (
+    "Your Spotify playlists can be used to train the recommendation model. The model is "
+    "trained and kept on this computer only; nothing is sent anywhere. Spotify's Developer "
+    "Terms restrict using Spotify content to train models: you registered the client ID "
+    "this app signs in with, so the decision is yours. Disconnecting Spotify deletes every "
+    "model trained on Spotify playlists."
+)
+
+
+def choose_sources(
+    counts: dict[str, int],
+    *,
+    include_spotify: bool = False,
+    include_demo: bool = False,
+    only: str | None = None,
+) -> tuple[str, ...]:
+    """Which playlist sources a training uses, given the library's playlists per source.
+
+    MPD slices, CSV/M3U files and the person's own playlists always; Spotify-imported
+    playlists only when the person opted in; the synthetic demo only when asked, or
+    when the library holds nothing else (a model that learned invented tracks is no use
+    for a real library).
+
+    Raises:
+        InputError: nothing is left to learn from; the message says what to do (e.g.
+            allow Spotify playlists).
+    """
+    present = {s for s, n in counts.items() if n > 0}
+    if only is not None:
+        wanted = {only}
+    else:
+        wanted = present - {SPOTIFY_SOURCE, DEMO_SOURCE}
+        if include_spotify:
+            wanted.add(SPOTIFY_SOURCE)
+        real = present - {DEMO_SOURCE}
+        if include_demo or not real:
+            wanted.add(DEMO_SOURCE)
+    if SPOTIFY_SOURCE in wanted and not include_spotify:
+        wanted.discard(SPOTIFY_SOURCE)
+    chosen = tuple(s for s in SOURCES if s in wanted and s in present)
+    if chosen:
+        return chosen
+    if SPOTIFY_SOURCE in present and not include_spotify:
+        raise InputError(
+            "This library's playlists come from Spotify, and a model is trained on Spotify "
+            "playlists only if you allow it.",
+            hint=SPOTIFY_TRAINING_NOTICE + " To allow it, train with --include-spotify (in "
+            "the window: answer Yes when asked). Or import MPD slices, CSV or M3U files.",
+        )
+    raise InputError(
+        "The library has no playlists to learn from"
+        + (f" in the source {only!r}." if only else "."),
+        hint="Import MPD slices, CSV or M3U files first (or the demo: `playlist-assistant demo`).",
+    )
+
+
+def training_data(
+    library: Library, sources: tuple[str, ...], *, slices: int | None = None
+) -> Interactions:
+    """The playlists of the chosen sources as one graph, with their names.
+
+    ``slices`` keeps only MPD playlists of the first N slices (pid < 1000·N), as the
+    reference study (50); other sources are left out then.
+    """
+    left_out = [s for s in SOURCES if s not in sources]
+    rows = library.interaction_rows(
+        exclude_sources=left_out, max_mpd_pid=None if slices is None else 1000 * slices
+    )
+    data = Interactions.from_rows(rows)
+    if data.n_edges == 0:
+        where = f"the first {slices} MPD slices" if slices is not None else ", ".join(sources)
+        raise InputError(
+            f"No playlist with tracks to learn from in {where}.",
+            hint="Import MPD slices, CSV or M3U files first.",
+        )
+    names: dict[int, str] = {}
+    for source in sources:
+        names.update((p.id, p.name) for p in library.playlists(source=source))
+    data.names = [names.get(int(pid), "") for pid in data.playlist_ids]
+    return data
 
 
 @dataclass
@@ -38,6 +122,10 @@ class TrainOutcome:
     device: str = ""
     seconds: float = 0.0
     data: dict[str, Any] = field(default_factory=dict)
+    # Scores on held-out playlists of this library (see assistant.jobs.model_scores).
+    evaluation: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""  # one sentence of those scores
+    worse_than_active: bool = False  # the new model scores below the active one
 
 
 def default_checkpoint_path(model: str) -> Path:
@@ -45,22 +133,24 @@ def default_checkpoint_path(model: str) -> Path:
     return checkpoints_dir() / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}.ckpt"
 
 
-def validation_split(
-    data: Interactions, seed: int = 0
-) -> tuple[Interactions, Any | None, list[int]]:
-    """Holds out ~10% of playlists (at most 500) as RecSys-style validation cases.
+def holdout(data: Interactions, seed: int = 0) -> tuple[Interactions, list[Any], str]:
+    """Held-out cases of the library's own playlists, and the graph to train on.
+
+    ~10% of playlists (at most 500), RecSys-2018 style (seeds given, the rest hidden);
+    with fewer than :data:`MIN_PLAYLISTS_FOR_VALIDATION` playlists, leave-n-out within
+    playlists instead (see :func:`~assistant.jobs.model_scores.leave_n_out`).
 
     Returns:
-        (training graph, validator or None when the library is too small, the held-out
-        playlists' ids).
+        (training graph, cases — empty when nothing can be held out, protocol name).
     """
-    if data.n_playlists < MIN_PLAYLISTS_FOR_VALIDATION:
-        return data, None, []
     import numpy as np
 
-    from assistant.ml.evaluate import make_validator
+    from assistant.jobs.model_scores import leave_n_out
     from assistant.ml.split import CATEGORIES, CATEGORY_MIN_LENGTH, Case, challenge_split
 
+    if data.n_playlists < MIN_PLAYLISTS_FOR_VALIDATION:
+        train, cases = leave_n_out(data, seed=seed)
+        return (train, cases, "leave-n-out") if cases else (data, [], "")
     n_val = min(MAX_VALIDATION_PLAYLISTS, max(5, data.n_playlists // 10))
     lengths = data.lengths()
     # Only the challenge categories this library's playlists are long enough for.
@@ -72,19 +162,31 @@ def validation_split(
     if fitting:
         split = challenge_split(data, n_val=n_val, n_test=0, seed=seed, categories=fitting)
         if split.val:
-            return split.train, make_validator(split.val), [c.playlist_id for c in split.val]
+            return split.train, list(split.val), "held-out playlists"
     # Short playlists only: hold out whole playlists, the first half as seeds.
     rng = np.random.default_rng(seed)
     rows = rng.permutation(np.flatnonzero(lengths >= 2))[:n_val]
     if len(rows) == 0:
-        return data, None, []
+        return data, [], ""
     cases = []
     for r in rows:
         tracks = data.row(int(r))
         half = len(tracks) // 2
         cases.append(Case(int(r), int(data.playlist_ids[r]), tracks[:half], tracks[half:], "half"))
     keep = np.setdiff1d(np.arange(data.n_playlists), rows)
-    return data.select_rows(keep), make_validator(cases), [c.playlist_id for c in cases]
+    return data.select_rows(keep), cases, "held-out playlists"
+
+
+def validation_split(
+    data: Interactions, seed: int = 0
+) -> tuple[Interactions, Any | None, list[int]]:
+    """:func:`holdout` as (training graph, validator or None, held-out playlist ids)."""
+    from assistant.ml.evaluate import make_validator
+
+    train, cases, _ = holdout(data, seed=seed)
+    if not cases:
+        return data, None, []
+    return train, make_validator(cases), [c.playlist_id for c in cases]
 
 
 def train_on_library(
@@ -97,6 +199,9 @@ def train_on_library(
     kcore: int = 0,
     source: str | None = None,
     slices: int | None = None,
+    include_spotify: bool = False,
+    include_demo: bool = False,
+    compare_with: str | Path | None = None,
 ) -> TrainOutcome:
     """Trains ``config.model`` on the library's playlists and saves a checkpoint.
 
@@ -107,9 +212,13 @@ def train_on_library(
         report: progress (stage "train", unit "epochs", metrics per epoch).
         cancel: polled every step.
         kcore: keep only the k-core of the graph (0 = everything).
-        source: train on one source's playlists only ("mpd", "file", "local").
+        source: train on one source's playlists only ("mpd", "file", "local", ...).
         slices: train on the MPD playlists of the first N slices only (the study: 50).
-            Spotify playlists are never trained on (see ``Interactions.from_library``).
+        include_spotify: the person allows training on Spotify-imported playlists.
+        include_demo: train on the synthetic demo too (left out by default once the
+            library holds real playlists). See :func:`choose_sources`.
+        compare_with: the active checkpoint: scored on the same held-out cases as the
+            new model, popularity and iALS (see :mod:`assistant.jobs.model_scores`).
 
     Raises:
         InputError: the library has nothing to learn from.
@@ -118,10 +227,24 @@ def train_on_library(
     """
     out = Path(out_path) if out_path else default_checkpoint_path(config.model)
     with Library(library_path) as library:
-        data = Interactions.from_library(library, source, slices=slices)
+        sources = choose_sources(
+            library.source_counts(),
+            include_spotify=include_spotify,
+            include_demo=include_demo,
+            only=source,
+        )
+        data = training_data(library, sources, slices=slices)
         if kcore > 1:
             data = data.kcore(kcore)
-        train_data, validator, held_out = validation_split(data, seed=config.seed)
+        train_data, cases, protocol = holdout(data, seed=config.seed)
+        held_out = [c.playlist_id for c in cases]
+        validator = None
+        if cases:
+            from assistant.ml.evaluate import make_validator
+
+            validator = make_validator(cases)
+        else:
+            train_data = data
         if validator is None:
             config = TrainConfig.from_dict({**config.to_dict(), "monitor": "loss"})
         run_id = library.start_training_run(
@@ -144,6 +267,9 @@ def train_on_library(
             result = train(
                 train_data, config, validator=validator, report=on_progress, cancel=cancel
             )
+            scores = _score_on_library(
+                train_data, cases, protocol, result.model, compare_with, seed=config.seed
+            )
             info = {
                 "playlists": data.n_playlists,
                 "tracks": data.n_tracks,
@@ -151,13 +277,19 @@ def train_on_library(
                 "validation_playlists": len(held_out),
                 "kcore": kcore,
                 "slices": slices,
+                "sources": list(sources),
                 "library_fingerprint": library.data_fingerprint(),
             }
             ckpt.save_trained(
                 out,
                 result,
                 data_fingerprint=data.fingerprint(),
-                extra={"data": info, "val_playlist_ids": held_out},
+                extra={
+                    "data": info,
+                    "val_playlist_ids": held_out,
+                    "sources": list(sources),
+                    "evaluation": scores.to_dict(),
+                },
             )
         except Cancelled:
             library.finish_training_run(run_id, status="cancelled", message="cancelled")
@@ -172,15 +304,20 @@ def train_on_library(
                 hint="Nothing was saved and the previous model is kept. Report this "
                 "with the message above.",
             ) from exc
+        library_ndcg = scores.primary("new model")
         library.register_checkpoint(
             path=str(out),
             model=config.model,
-            metrics=result.metrics,
+            metrics={**result.metrics, **({"library_ndcg": library_ndcg} if cases else {})},
             config=config.to_dict(),
             data_fingerprint=data.fingerprint(),
             training_run_id=run_id,
+            sources=sources,
         )
         library.finish_training_run(run_id, status="finished", checkpoint_path=str(out))
+        record_score(library, str(out), scores, "new model")
+        if scores.active_path:
+            record_score(library, scores.active_path, scores, "active model")
     return TrainOutcome(
         checkpoint_path=out,
         metrics=result.metrics,
@@ -191,4 +328,72 @@ def train_on_library(
         device=result.device,
         seconds=result.seconds,
         data=info,
+        evaluation=scores.to_dict(),
+        summary=scores.sentence() if scores.cases else "",
+        worse_than_active=scores.new_is_worse,
+    )
+
+
+SCORE_META_PREFIX = "model_score:"
+
+
+def record_score(library: Library, path: str, scores: Any, who: str) -> None:
+    """Keeps a model's score on this library (for the Model menu and ``models``)."""
+    value = scores.primary(who)
+    if value is None:
+        return
+    import json
+
+    library.set_meta(
+        SCORE_META_PREFIX + str(Path(path).resolve()),
+        json.dumps(
+            {
+                "ndcg": value,
+                "cases": scores.cases,
+                "protocol": scores.protocol,
+                "fingerprint": library.data_fingerprint(),
+            }
+        ),
+    )
+
+
+def library_score(library: Library, path: str | Path) -> dict[str, Any] | None:
+    """The stored score of a model on this library, or None when never scored here."""
+    import json
+
+    raw = library.get_meta(SCORE_META_PREFIX + str(Path(path).resolve()))
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _score_on_library(
+    train: Interactions,
+    cases: list[Any],
+    protocol: str,
+    model: Any,
+    compare_with: str | Path | None,
+    *,
+    seed: int,
+) -> Any:
+    from assistant.jobs.model_scores import score_models
+    from assistant.ml.recommend import RecommenderService
+
+    active = None
+    path = ""
+    if compare_with and Path(compare_with).exists():
+        path = str(Path(compare_with).resolve())
+        try:
+            active = RecommenderService.load(path)
+        except AssistantError:  # a damaged active model: nothing to compare with
+            active, path = None, ""
+    return score_models(
+        train,
+        cases,
+        protocol,
+        new_model=model,
+        active_service=active,
+        active_path=path,
+        seed=seed,
     )

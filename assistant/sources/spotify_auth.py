@@ -64,9 +64,10 @@ Connecting Spotify
   choose to import (names, track names, artists, albums) in your local library, and which
   library playlist you exported to which Spotify playlist.
 - Everything stays on this computer; nothing is sent anywhere except to Spotify itself.
-  Spotify content is not used to train the recommendation model.
-- "Disconnect Spotify" (or `playlist-assistant spotify disconnect`) deletes the token and
-  everything imported from Spotify.
+  Your Spotify playlists train the recommendation model only if you allow it (you are
+  asked once, the first time a training would include them).
+- "Disconnect Spotify" (or `playlist-assistant spotify disconnect`) deletes the token,
+  everything imported from Spotify, and every model trained on it.
 """
 
 

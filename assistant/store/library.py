@@ -88,6 +88,7 @@ class CheckpointRecord:
     metrics: dict[str, Any]
     config: dict[str, Any]
     data_fingerprint: str
+    sources: tuple[str, ...] = ()  # the playlist sources it was trained on
 
 
 @dataclass(frozen=True, slots=True)
@@ -748,14 +749,16 @@ class Library:
         config: dict[str, Any],
         data_fingerprint: str,
         training_run_id: int | None = None,
+        sources: Sequence[str] = (),
     ) -> int:
         with self.atomic():
             self.conn.execute(
                 "INSERT INTO checkpoints (path, model, created_at, metrics, config, data_fingerprint, "
-                "training_run_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO UPDATE SET "
-                "model=excluded.model, created_at=excluded.created_at, metrics=excluded.metrics, "
-                "config=excluded.config, data_fingerprint=excluded.data_fingerprint, "
-                "training_run_id=excluded.training_run_id",
+                "training_run_id, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO "
+                "UPDATE SET model=excluded.model, created_at=excluded.created_at, "
+                "metrics=excluded.metrics, config=excluded.config, "
+                "data_fingerprint=excluded.data_fingerprint, "
+                "training_run_id=excluded.training_run_id, sources=excluded.sources",
                 (
                     path,
                     model,
@@ -764,6 +767,7 @@ class Library:
                     json.dumps(config),
                     data_fingerprint,
                     training_run_id,
+                    json.dumps(list(sources)),
                 ),
             )
             return self.conn.execute(
@@ -772,12 +776,24 @@ class Library:
 
     def checkpoints(self) -> list[CheckpointRecord]:
         return [
-            CheckpointRecord(i, p, m, c, json.loads(met), json.loads(cfg), fp)
-            for i, p, m, c, met, cfg, fp in self.conn.execute(
-                "SELECT id, path, model, created_at, metrics, config, data_fingerprint FROM checkpoints "
-                "ORDER BY created_at DESC, id DESC"
+            CheckpointRecord(i, p, m, c, json.loads(met), json.loads(cfg), fp, tuple(json.loads(src)))
+            for i, p, m, c, met, cfg, fp, src in self.conn.execute(
+                "SELECT id, path, model, created_at, metrics, config, data_fingerprint, sources "
+                "FROM checkpoints ORDER BY created_at DESC, id DESC"
             )
         ]
+
+    def set_checkpoint_metrics(self, path: str, metrics: dict[str, Any]) -> None:
+        """Replaces the stored metrics of a registered checkpoint (e.g. its score on
+        this library, measured after it was registered)."""
+        with self.atomic():
+            self.conn.execute(
+                "UPDATE checkpoints SET metrics = ? WHERE path = ?", (json.dumps(metrics), path)
+            )
+
+    def delete_checkpoint_record(self, path: str) -> None:
+        with self.atomic():
+            self.conn.execute("DELETE FROM checkpoints WHERE path = ?", (path,))
 
     # -- Spotify export bookkeeping ----------------------------------------------------
 

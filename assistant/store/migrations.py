@@ -185,11 +185,18 @@ def _v_demo_source(conn: sqlite3.Connection) -> None:
     )
 
 
-def _v_spotify_exports(conn: sqlite3.Connection) -> None:
-    """One export record per (library playlist, Spotify playlist) instead of per library
-    playlist: appending a playlist to another Spotify playlist (``export --to``) used to
-    overwrite the record of the playlist an earlier plain export had created, so the next
-    plain export created a second Spotify playlist of the same name."""
+def _v_spotify(conn: sqlite3.Connection) -> None:
+    """Spotify bookkeeping a real person needs.
+
+    - ``spotify_exports`` replaces ``spotify_links``: one export record per (library
+      playlist, Spotify playlist) instead of per library playlist. Appending a playlist to
+      another Spotify playlist (``export --to``) used to overwrite the record of the one
+      an earlier plain export had created, so the next plain export made a second Spotify
+      playlist of the same name.
+    - ``checkpoints.sources``: the playlist sources a checkpoint was trained on (a JSON
+      list), so that "Disconnect Spotify" can delete every model trained on Spotify content.
+    """
+    conn.execute("ALTER TABLE checkpoints ADD COLUMN sources TEXT NOT NULL DEFAULT '[]'")
     conn.execute(
         """CREATE TABLE spotify_exports (
             playlist_id INTEGER NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
@@ -210,7 +217,7 @@ def _v_spotify_exports(conn: sqlite3.Connection) -> None:
 
 
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [_v1, _v_demo_source, _v_spotify_exports]
+MIGRATIONS: list[Migration] = [_v1, _v_demo_source, _v_spotify]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -149,6 +149,9 @@ def _rebuild(payload: tuple[str, str, str, str | None]) -> BaseException:
     )
 
 
+SOURCE_OPTIONS = ("include_spotify", "include_demo")
+
+
 def train_in_child(
     library_path: Path,
     fields: dict[str, Any],
@@ -163,8 +166,19 @@ def train_in_child(
     from assistant.jobs.training import train_on_library
     from assistant.ml.train import TrainConfig
 
+    fields = dict(fields)
+    # Which sources to train on travel with the form's fields (see TrainDialog.config).
+    options: dict[str, Any] = {k: bool(fields.pop(k)) for k in SOURCE_OPTIONS if k in fields}
+    if fields.get("compare_with"):
+        options["compare_with"] = str(fields.pop("compare_with"))
+    fields.pop("compare_with", None)
     outcome = train_on_library(
-        library_path, TrainConfig(**fields), out_path=out_path, report=report, cancel=cancel
+        library_path,
+        TrainConfig(**fields),
+        out_path=out_path,
+        report=report,
+        cancel=cancel,
+        **options,
     )
     plain = {f.name: getattr(outcome, f.name) for f in dataclasses.fields(outcome)}
     # JSON round trip: paths and numpy numbers become plain str/float.

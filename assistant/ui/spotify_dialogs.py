@@ -85,9 +85,14 @@ def export_job(
         )
 
 
-def disconnect_job(settings: Settings, library_path: Path) -> int:
+def disconnect_job(settings: Settings, library_path: Path) -> Any:
+    """Token, Spotify playlists and models trained on them deleted (a DisconnectResult);
+    the settings are a copy: the window applies an active-model change itself."""
+    from assistant.jobs.spotify_sync import disconnect
+
+    copy = dataclasses.replace(settings)
     with Library(library_path) as library:
-        return SpotipyGateway(settings).disconnect(library)
+        return disconnect(SpotipyGateway(copy), library, copy)
 
 
 # -- dialogs -----------------------------------------------------------------------------
@@ -381,8 +386,8 @@ class SpotifyMenu(QObject):
     def disconnect(self) -> None:
         if not self.window.ask(
             "Disconnect Spotify?",
-            "This deletes the Spotify sign-in token and every playlist imported from Spotify "
-            "from the library. Your own playlists stay.",
+            "This deletes the Spotify sign-in token, every playlist imported from Spotify, "
+            "and every model trained on Spotify playlists. Your own playlists stay.",
         ):
             return
         self.job = self.window.worker.submit(
@@ -393,11 +398,15 @@ class SpotifyMenu(QObject):
             on_error=self._failed,
         )
 
-    def _disconnected(self, deleted: int) -> None:
+    def _disconnected(self, result: Any) -> None:
         self.status.setText("Spotify: signed out")
+        if result.active_reset:
+            self.window.set_active_checkpoint(None)  # back to the bundled model
         self.window.refresh_library()
+        models = f", {len(result.checkpoints)} models trained on them" if result.checkpoints else ""
         self.window.statusBar().showMessage(
-            f"Disconnected from Spotify; {deleted} imported playlists deleted.", 8000
+            f"Disconnected from Spotify; {result.playlists} imported playlists{models} deleted.",
+            8000,
         )
 
     # -- progress --------------------------------------------------------------------------
