@@ -336,21 +336,24 @@ def _as_json(
 
 def cmd_models(args: argparse.Namespace) -> int:
     from assistant.jobs.recommending import active_checkpoint_path
+    from assistant.jobs.training_sources import library_score
 
     active = str(Path(active_checkpoint_path(load_settings())).resolve())
     with open_library(args) as library:
         records = library.checkpoints()
-    rows = [
-        {
-            "path": r.path,
-            "model": r.model,
-            "created_at": r.created_at,
-            "metrics": r.metrics,
-            "active": str(Path(r.path).resolve()) == active,
-            "exists": Path(r.path).exists(),
-        }
-        for r in records
-    ]
+        rows = [
+            {
+                "path": r.path,
+                "model": r.model,
+                "created_at": r.created_at,
+                "metrics": r.metrics,
+                "sources": list(r.sources),
+                "library_score": library_score(library, r.path),
+                "active": str(Path(r.path).resolve()) == active,
+                "exists": Path(r.path).exists(),
+            }
+            for r in records
+        ]
     if args.json:
         print_json({"active": active, "checkpoints": rows})
         return 0
@@ -358,8 +361,11 @@ def cmd_models(args: argparse.Namespace) -> int:
         print("No trained checkpoints yet; the bundled demo model is used.")
     for row in rows:
         mark = "*" if row["active"] else " "
+        score = row["library_score"]
         ndcg = row["metrics"].get("ndcg")
         extra = f"  ndcg {ndcg:.4f}" if isinstance(ndcg, int | float) else ""
+        if score:
+            extra += f"  (NDCG {score['ndcg']:.4f} on this library's held-out playlists)"
         gone = "  (file missing)" if not row["exists"] else ""
         print(f"{mark} {row['model']:9s} {row['path']}{extra}{gone}")
     if not any(r["active"] for r in rows):

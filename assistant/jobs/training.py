@@ -8,14 +8,23 @@ succeeded); the run is recorded in ``training_runs`` either way.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assistant.config import checkpoints_dir
-from assistant.domain import DEMO_SOURCE, SOURCES
+from assistant.domain import SOURCES
 from assistant.errors import AssistantError, Cancelled, InputError, TrainingError
+from assistant.jobs.training_sources import (  # noqa: F401  (re-exported)
+    RATE_META_KEY,
+    SCORE_META_PREFIX,
+    SPOTIFY_SOURCE,
+    SPOTIFY_TRAINING_NOTICE,
+    choose_sources,
+    library_score,
+)
 from assistant.ml import checkpoint as ckpt
 from assistant.ml.graph import Interactions
 from assistant.ml.train import TrainConfig, train
@@ -24,63 +33,6 @@ from assistant.store.library import Library
 
 MIN_PLAYLISTS_FOR_VALIDATION = 20
 MAX_VALIDATION_PLAYLISTS = 500
-SPOTIFY_SOURCE = "spotify"
-
-#: Said wherever a training would include Spotify playlists (window question, CLI hint).
-SPOTIFY_TRAINING_NOTICE = (
-    "Your Spotify playlists can be used to train the recommendation model. The model is "
-    "trained and kept on this computer only; nothing is sent anywhere. Spotify's Developer "
-    "Terms restrict using Spotify content to train models: you registered the client ID "
-    "this app signs in with, so the decision is yours. Disconnecting Spotify deletes every "
-    "model trained on Spotify playlists."
-)
-
-
-def choose_sources(
-    counts: dict[str, int],
-    *,
-    include_spotify: bool = False,
-    include_demo: bool = False,
-    only: str | None = None,
-) -> tuple[str, ...]:
-    """Which playlist sources a training uses, given the library's playlists per source.
-
-    MPD slices, CSV/M3U files and the person's own playlists always; Spotify-imported
-    playlists only when the person opted in; the synthetic demo only when asked, or
-    when the library holds nothing else (a model that learned invented tracks is no use
-    for a real library).
-
-    Raises:
-        InputError: nothing is left to learn from; the message says what to do (e.g.
-            allow Spotify playlists).
-    """
-    present = {s for s, n in counts.items() if n > 0}
-    if only is not None:
-        wanted = {only}
-    else:
-        wanted = present - {SPOTIFY_SOURCE, DEMO_SOURCE}
-        if include_spotify:
-            wanted.add(SPOTIFY_SOURCE)
-        real = present - {DEMO_SOURCE}
-        if include_demo or not real:
-            wanted.add(DEMO_SOURCE)
-    if SPOTIFY_SOURCE in wanted and not include_spotify:
-        wanted.discard(SPOTIFY_SOURCE)
-    chosen = tuple(s for s in SOURCES if s in wanted and s in present)
-    if chosen:
-        return chosen
-    if SPOTIFY_SOURCE in present and not include_spotify:
-        raise InputError(
-            "This library's playlists come from Spotify, and a model is trained on Spotify "
-            "playlists only if you allow it.",
-            hint=SPOTIFY_TRAINING_NOTICE + " To allow it, train with --include-spotify (in "
-            "the window: answer Yes when asked). Or import MPD slices, CSV or M3U files.",
-        )
-    raise InputError(
-        "The library has no playlists to learn from"
-        + (f" in the source {only!r}." if only else "."),
-        hint="Import MPD slices, CSV or M3U files first (or the demo: `playlist-assistant demo`).",
-    )
 
 
 def training_data(
@@ -202,6 +154,7 @@ def train_on_library(
     include_spotify: bool = False,
     include_demo: bool = False,
     compare_with: str | Path | None = None,
+    sources: tuple[str, ...] | list[str] | None = None,
 ) -> TrainOutcome:
     """Trains ``config.model`` on the library's playlists and saves a checkpoint.
 
@@ -217,6 +170,7 @@ def train_on_library(
         include_spotify: the person allows training on Spotify-imported playlists.
         include_demo: train on the synthetic demo too (left out by default once the
             library holds real playlists). See :func:`choose_sources`.
+        sources: the sources the person ticked (default: :func:`choose_sources`'s).
         compare_with: the active checkpoint: scored on the same held-out cases as the
             new model, popularity and iALS (see :mod:`assistant.jobs.model_scores`).
 
@@ -232,6 +186,7 @@ def train_on_library(
             include_spotify=include_spotify,
             include_demo=include_demo,
             only=source,
+            wanted=sources,
         )
         data = training_data(library, sources, slices=slices)
         if kcore > 1:
@@ -316,6 +271,10 @@ def train_on_library(
         )
         library.finish_training_run(run_id, status="finished", checkpoint_path=str(out))
         record_score(library, str(out), scores, "new model")
+        epoch_seconds = [h["seconds"] for h in result.history if h.get("seconds")]
+        if epoch_seconds and data.n_edges and result.device == "cpu":
+            per_entry = sum(epoch_seconds) / len(epoch_seconds) / data.n_edges
+            library.set_meta(RATE_META_KEY, f"{per_entry * 64 / max(8, config.dim):.3g}")
         if scores.active_path:
             record_score(library, scores.active_path, scores, "active model")
     return TrainOutcome(
@@ -334,16 +293,11 @@ def train_on_library(
     )
 
 
-SCORE_META_PREFIX = "model_score:"
-
-
 def record_score(library: Library, path: str, scores: Any, who: str) -> None:
     """Keeps a model's score on this library (for the Model menu and ``models``)."""
     value = scores.primary(who)
     if value is None:
         return
-    import json
-
     library.set_meta(
         SCORE_META_PREFIX + str(Path(path).resolve()),
         json.dumps(
@@ -355,17 +309,6 @@ def record_score(library: Library, path: str, scores: Any, who: str) -> None:
             }
         ),
     )
-
-
-def library_score(library: Library, path: str | Path) -> dict[str, Any] | None:
-    """The stored score of a model on this library, or None when never scored here."""
-    import json
-
-    raw = library.get_meta(SCORE_META_PREFIX + str(Path(path).resolve()))
-    try:
-        return json.loads(raw) if raw else None
-    except ValueError:
-        return None
 
 
 def _score_on_library(
@@ -397,3 +340,53 @@ def _score_on_library(
         active_path=path,
         seed=seed,
     )
+
+
+def score_checkpoints(
+    library_path: Path,
+    paths: list[str],
+    *,
+    report: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, float]:
+    """Scores checkpoints on this library's held-out playlists (the default training
+    sources and cases) and stores each score; returns {path: NDCG}.
+
+    The scores are comparable with the ones training stores only roughly: training
+    scores on the cases it held out of *its* graph; these checkpoints may have seen
+    the very playlists scored here (then they score too well).
+    """
+    from assistant.jobs.model_scores import VocabularyScorer
+    from assistant.ml.recommend import RecommenderService
+
+    out: dict[str, float] = {}
+    with Library(library_path) as library:
+        data = training_data(library, choose_sources(library.source_counts()))
+        train, cases, protocol = holdout(data)
+        scored = [c for c in cases if len(c.targets)]
+        if not scored:
+            return out
+        for n, path in enumerate(paths):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            if report is not None:
+                report(Progress("score", n, len(paths), "models", Path(path).name))
+            try:
+                service = RecommenderService.load(path)
+            except AssistantError:
+                continue
+            metrics = VocabularyScorer(service, train.track_uris).evaluate(scored)
+            value = round(float(metrics["ndcg"]), 6)
+            library.set_meta(
+                SCORE_META_PREFIX + str(Path(path).resolve()),
+                json.dumps(
+                    {
+                        "ndcg": value,
+                        "cases": len(scored),
+                        "protocol": protocol,
+                        "fingerprint": library.data_fingerprint(),
+                    }
+                ),
+            )
+            out[path] = value
+    return out

@@ -471,6 +471,15 @@ class Library:
             ).fetchone()[0]
         return self.conn.execute("SELECT count(*) FROM playlists").fetchone()[0]
 
+    def source_sizes(self) -> dict[str, tuple[int, int]]:
+        """{source: (playlists, playlist entries)}."""
+        return {
+            source: (int(n), int(entries or 0))
+            for source, n, entries in self.conn.execute(
+                "SELECT source, count(*), sum(num_tracks) FROM playlists GROUP BY source"
+            )
+        }
+
     def source_counts(self) -> dict[str, int]:
         return dict(self.conn.execute("SELECT source, count(*) FROM playlists GROUP BY source"))
 
@@ -776,7 +785,9 @@ class Library:
 
     def checkpoints(self) -> list[CheckpointRecord]:
         return [
-            CheckpointRecord(i, p, m, c, json.loads(met), json.loads(cfg), fp, tuple(json.loads(src)))
+            CheckpointRecord(
+                i, p, m, c, json.loads(met), json.loads(cfg), fp, tuple(json.loads(src))
+            )
             for i, p, m, c, met, cfg, fp, src in self.conn.execute(
                 "SELECT id, path, model, created_at, metrics, config, data_fingerprint, sources "
                 "FROM checkpoints ORDER BY created_at DESC, id DESC"

@@ -79,6 +79,12 @@ def install(window: MainWindow) -> None:
     w.act_refresh = _action(w, "Re&fresh recommendations", w.playlist_changed, "F5")
     w.act_clear_blocked = _action(w, "&Clear blocked artists", w.clear_blocked)
     w.act_train = _action(w, "&Train a model…", lambda: open_train_dialog(w), "Ctrl+T")
+    w.act_score_models = _action(
+        w,
+        "&Score models on this library",
+        lambda: score_models(w),
+        tip="Measure each model on held-out playlists of this library (NDCG)",
+    )
     w.act_search = _action(
         w, "&Search playlists", lambda: _focus_search(w), QKeySequence.StandardKey.Find
     )
@@ -141,39 +147,65 @@ def update(window: MainWindow) -> None:
 
 
 def rebuild_model_menu(window: MainWindow) -> None:
-    """Train…, then the bundled checkpoint and every registered one (checkable)."""
+    """Train…, Score…, then the bundled checkpoint and every registered one (checkable),
+    each with its score on this library's held-out playlists when it has one."""
     w = window
+    from assistant.jobs.training_sources import library_score
     from assistant.ui.main_window import active_checkpoint
+    from assistant.ui.table_models import checkpoint_label
 
     menu = w.model_menu
     menu.clear()
     for action in w.model_group.actions():
         w.model_group.removeAction(action)
     menu.addAction(w.act_train)
+    menu.addAction(w.act_score_models)
     menu.addSeparator()
     active = str(active_checkpoint(w.settings))
-    entries = [
-        (f"Bundled demo model ({config.BUNDLED_CHECKPOINT.name})", str(config.BUNDLED_CHECKPOINT))
-    ]
+    paths = [str(config.BUNDLED_CHECKPOINT)]
     try:
         records = w.library.checkpoints()
     except Exception:  # an older library without the table: only the bundled one
         records = []
-    for rec in records:
-        if rec.path == str(config.BUNDLED_CHECKPOINT):
-            continue
-        metric = next(
-            (f" · {k} {v:.3f}" for k, v in rec.metrics.items() if isinstance(v, float)), ""
+    paths += [r.path for r in records if r.path != str(config.BUNDLED_CHECKPOINT)]
+    w.model_paths = paths
+    for path in paths:
+        score = library_score(w.library, path)
+        here = (
+            f" · NDCG {score['ndcg']:.3f} on this library"
+            if score
+            else " · not scored on this library yet"
         )
-        entries.append((f"{rec.model} — {Path(rec.path).name}{metric}", rec.path))
-    for label, path in entries:
-        action = QAction(label, w, checkable=True)
+        action = QAction(checkpoint_label(path) + here, w, checkable=True)
         action.setChecked(path == active)
-        action.setToolTip(path)
+        tip = path
+        if score:
+            tip += (
+                f"\nNDCG {score['ndcg']:.4f} on {score['cases']} held-out cases of this "
+                f"library ({score['protocol']})"
+            )
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.setData(path)
         action.setEnabled(Path(path).exists())
         action.triggered.connect(lambda _c=False, p=path: w.set_active_checkpoint(p))
         w.model_group.addAction(action)
         menu.addAction(action)
+
+
+def score_models(window: MainWindow) -> None:
+    """Scores every listed model on this library's held-out playlists, in the worker."""
+    paths = [p for p in getattr(window, "model_paths", []) if Path(p).exists()]
+    window.statusBar().showMessage("Scoring the models on your library…")
+
+    def done(scores: dict[str, float]) -> None:
+        rebuild_model_menu(window)
+        window.statusBar().showMessage(f"Scored {len(scores)} models on your library.", 8000)
+        window.models_scored.emit(scores)
+
+    window.worker.submit(
+        jobs.score_models_job, window.library_path, paths, on_result=done, name="score"
+    )
 
 
 def _focus_search(window: MainWindow) -> None:
@@ -292,9 +324,14 @@ def open_train_dialog(window: MainWindow):
     from assistant.ui.train_dialog import TrainDialog
 
     dialog = TrainDialog(window, config.checkpoints_dir())
-    dialog.trained.connect(
-        lambda outcome: window.set_active_checkpoint(str(outcome.checkpoint_path))
-    )
+
+    def trained(outcome: object) -> None:
+        if dialog.kept_active:  # a worse model: the person chose to keep the active one
+            rebuild_model_menu(window)
+        else:
+            window.set_active_checkpoint(str(outcome.checkpoint_path))  # type: ignore[attr-defined]
+
+    dialog.trained.connect(trained)
     window.train_dialog = dialog
     dialog.show()
     return dialog

@@ -245,6 +245,19 @@ def train_job(
     )
 
 
+def score_models_job(
+    library_path: str | Path,
+    paths: Sequence[str],
+    *,
+    report: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, float]:
+    """Each model's NDCG on this library's held-out playlists (stored for the menu)."""
+    from assistant.jobs.training import score_checkpoints
+
+    return score_checkpoints(Path(library_path), list(paths), report=report, cancel=cancel)
+
+
 def warm_up_job(checkpoint: str | Path, device: str) -> tuple[str, str]:
     """Loads the model in the background at start so the first scoring is quick.
 

@@ -74,6 +74,7 @@ class MainWindow(QMainWindow):
     error_shown = Signal(str)
     playlist_opened = Signal(int)
     model_changed = Signal(str)
+    models_scored = Signal(object)
 
     def __init__(self, library_path: str | Path, settings: Settings) -> None:
         super().__init__()

@@ -172,6 +172,9 @@ def train_in_child(
     if fields.get("compare_with"):
         options["compare_with"] = str(fields.pop("compare_with"))
     fields.pop("compare_with", None)
+    if fields.get("sources") is not None:
+        options["sources"] = tuple(fields.pop("sources"))
+    fields.pop("sources", None)
     outcome = train_on_library(
         library_path,
         TrainConfig(**fields),
