@@ -16,8 +16,8 @@ from typing import Any
 from assistant.cli.common import StderrProgress, add_library_option, open_library, print_json
 from assistant.config import Settings, load_settings, save_settings
 from assistant.errors import InputError
-from assistant.sources.spotify import SpotipyGateway
-from assistant.sources.spotify_auth import notice_text, redirect_uri
+from assistant.jobs import spotify_sync
+from assistant.jobs.spotify_sync import notice_text, redirect_uri
 
 
 def register(subparsers: Any) -> None:
@@ -65,8 +65,8 @@ def register(subparsers: Any) -> None:
         add_library_option(action)
 
 
-def _gateway(settings: Settings | None = None) -> SpotipyGateway:
-    return SpotipyGateway(settings or load_settings())
+def _gateway(settings: Settings | None = None) -> spotify_sync.SpotipyGateway:
+    return spotify_sync.open_gateway(settings or load_settings())
 
 
 def cmd_login(args: argparse.Namespace) -> int:
@@ -127,8 +127,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     progress = StderrProgress()
     with open_library(args) as library:
         try:
-            summary = _gateway().import_playlists(
-                library, None if args.all else args.ids, report=progress
+            summary = spotify_sync.import_playlists(
+                _gateway(), library, None if args.all else args.ids, report=progress
             )
         finally:
             progress.close()
@@ -155,7 +155,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open_library(args) as library:
         playlist = library.find_playlist(args.playlist)
         try:
-            result = _gateway().export_playlist(
+            result = spotify_sync.export_playlist(
+                _gateway(),
                 library,
                 int(playlist.id or 0),
                 to=args.to,
@@ -183,11 +184,9 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_disconnect(args: argparse.Namespace) -> int:
-    from assistant.jobs.spotify_sync import disconnect
-
     settings = load_settings()
     with open_library(args) as library:
-        result = disconnect(_gateway(settings), library, settings)
+        result = spotify_sync.disconnect(_gateway(settings), library, settings)
     if result.active_reset:
         save_settings(settings)
     print(

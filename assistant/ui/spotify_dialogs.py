@@ -36,15 +36,17 @@ from PySide6.QtWidgets import (
 
 from assistant.config import Settings, save_settings
 from assistant.errors import AuthExpired, Cancelled, NotSignedIn, RateLimited, SpotifyUnavailable
-from assistant.progress import CancelToken, Progress
-from assistant.sources.spotify import (
+from assistant.jobs import spotify_sync
+from assistant.jobs.spotify_sync import (
     ExportResult,
     ImportSummary,
     SpotifyPlaylistInfo,
     SpotifyUser,
-    SpotipyGateway,
+    notice_text,
+    open_gateway,
+    redirect_uri,
 )
-from assistant.sources.spotify_auth import notice_text, redirect_uri
+from assistant.progress import CancelToken, Progress
 from assistant.store import Library
 
 # -- jobs (run on the worker's pool thread) ----------------------------------------------
@@ -53,18 +55,18 @@ from assistant.store import Library
 def login_job(
     settings: Settings, open_browser: Callable[[str], Any], cancel: CancelToken
 ) -> SpotifyUser:
-    return SpotipyGateway(settings).login(open_browser=open_browser, cancel=cancel)
+    return open_gateway(settings).login(open_browser=open_browser, cancel=cancel)
 
 
 def whoami_job(settings: Settings) -> SpotifyUser | None:
-    gateway = SpotipyGateway(settings, max_retries=1, timeout=5.0)
+    gateway = open_gateway(settings, max_retries=1, timeout=5.0)
     return gateway.current_user() if gateway.signed_in() else None
 
 
 def list_job(
     settings: Settings, cancel: CancelToken
 ) -> tuple[SpotifyUser, list[SpotifyPlaylistInfo]]:
-    gateway = SpotipyGateway(settings)
+    gateway = open_gateway(settings)
     return gateway.current_user(), gateway.playlists(cancel=cancel)
 
 
@@ -72,7 +74,9 @@ def import_job(
     settings: Settings, library_path: Path, ids: Sequence[str], report: Any, cancel: CancelToken
 ) -> ImportSummary:
     with Library(library_path) as library:
-        return SpotipyGateway(settings).import_playlists(library, ids, report=report, cancel=cancel)
+        return spotify_sync.import_playlists(
+            open_gateway(settings), library, ids, report=report, cancel=cancel
+        )
 
 
 def export_job(
@@ -80,19 +84,17 @@ def export_job(
     report: Any, cancel: CancelToken,
 ) -> ExportResult:  # fmt: skip
     with Library(library_path) as library:
-        return SpotipyGateway(settings).export_playlist(
-            library, playlist_id, report=report, cancel=cancel, **options
+        return spotify_sync.export_playlist(
+            open_gateway(settings), library, playlist_id, report=report, cancel=cancel, **options
         )
 
 
 def disconnect_job(settings: Settings, library_path: Path) -> Any:
     """Token, Spotify playlists and models trained on them deleted (a DisconnectResult);
     the settings are a copy: the window applies an active-model change itself."""
-    from assistant.jobs.spotify_sync import disconnect
-
     copy = dataclasses.replace(settings)
     with Library(library_path) as library:
-        return disconnect(SpotipyGateway(copy), library, copy)
+        return spotify_sync.disconnect(open_gateway(copy), library, copy)
 
 
 # -- dialogs -----------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import pytest
 from assistant.cli import main
 from assistant.config import Settings, load_settings, save_settings
 from assistant.domain import Playlist, Track
+from assistant.jobs import spotify_sync as sync
 from assistant.sources.spotify import SpotipyGateway
 from assistant.sources.spotify_auth import token_path
 from assistant.store import Library
@@ -31,12 +32,12 @@ def test_plain_export_after_an_append_reuses_the_playlist_it_created(
     fake: FakeSpotify, gateway: SpotipyGateway, library: Library
 ) -> None:
     pid = _local(library, 5)
-    first = gateway.export_playlist(library, pid)  # creates "Mine" on Spotify
+    first = sync.export_playlist(gateway, library, pid)  # creates "Mine" on Spotify
     other = fake.add_playlist("Elsewhere", range(100, 102))
-    gateway.export_playlist(library, pid, to=other)  # appends to another playlist of mine
+    sync.export_playlist(gateway, library, pid, to=other)  # appends to another playlist of mine
     library.add_tracks([Track(track_uri(50))])
     library.set_playlist_tracks(pid, [*library.playlist(pid).track_uris, track_uri(50)])
-    third = gateway.export_playlist(library, pid)  # a plain export again
+    third = sync.export_playlist(gateway, library, pid)  # a plain export again
     assert third.spotify_playlist_id == first.spotify_playlist_id and third.added == 1
     assert fake.count("POST", CREATE) == 1  # no second "Mine" on Spotify
     assert [v["name"] for v in fake.playlists.values()].count("Mine") == 1
@@ -52,7 +53,7 @@ def test_unavailable_tracks_are_reported_as_unavailable_per_playlist(
 ) -> None:
     gone = fake.add_playlist("Old favourites", range(4), unavailable=2, local=1)
     fine = fake.add_playlist("Fine", range(10, 13))
-    summary = gateway.import_playlists(library, [gone, fine])
+    summary = sync.import_playlists(gateway, library, [gone, fine])
     assert summary.skipped_by_playlist == {
         gone: {"episodes": 0, "local files": 1, "unavailable": 2}
     }
@@ -73,11 +74,11 @@ def test_a_playlist_without_snapshot_id_is_compared_by_contents(
 ) -> None:
     pid = fake.add_playlist("No snapshot", range(6))
     fake.playlists[pid]["snapshot"] = ""
-    assert [i[0] for i in gateway.import_playlists(library, [pid]).imported] == [pid]
-    again = gateway.import_playlists(library, [pid])
+    assert [i[0] for i in sync.import_playlists(gateway, library, [pid]).imported] == [pid]
+    again = sync.import_playlists(gateway, library, [pid])
     assert again.unchanged == [(pid, "No snapshot")] and again.imported == []
     fake.playlists[pid]["entries"] = fake.playlists[pid]["entries"][:3]  # changed remotely
-    third = gateway.import_playlists(library, [pid])
+    third = sync.import_playlists(gateway, library, [pid])
     assert third.imported == [(pid, "No snapshot", 3)]
     assert len(library.find_playlist(f"spotify:{pid}").track_uris) == 3
 

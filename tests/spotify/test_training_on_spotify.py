@@ -10,6 +10,7 @@ import pytest
 
 from assistant.cli import main
 from assistant.config import Settings, load_settings, save_settings
+from assistant.jobs import spotify_sync as sync
 from assistant.jobs.imports import import_demo
 from assistant.sources.spotify import SpotipyGateway
 from assistant.store import Library
@@ -26,7 +27,7 @@ def spotify_library(fake: FakeSpotify, gateway: SpotipyGateway, library: Library
         fake.add_playlist(f"mix {i}", rng.sample(range(20 * (i % 3), 20 * (i % 3) + 20), 8))
         for i in range(45)
     ]
-    gateway.import_playlists(library, ids)
+    sync.import_playlists(gateway, library, ids)
     import_demo(library)
     return ids
 
