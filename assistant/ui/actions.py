@@ -163,14 +163,16 @@ def rebuild_model_menu(window: MainWindow) -> None:
     menu.addSeparator()
     active = str(active_checkpoint(w.settings))
     paths = [str(config.BUNDLED_CHECKPOINT)]
+    scores: dict[str, dict | None] = {}
     try:
         records = w.library.checkpoints()
-    except Exception:  # an older library without the table: only the bundled one
-        records = []
-    paths += [r.path for r in records if r.path != str(config.BUNDLED_CHECKPOINT)]
+        paths += [r.path for r in records if r.path != str(config.BUNDLED_CHECKPOINT)]
+        scores = {p: library_score(w.library, p) for p in paths}
+    except Exception:  # an older or closed library: only the bundled one, unscored
+        pass
     w.model_paths = paths
     for path in paths:
-        score = library_score(w.library, path)
+        score = scores.get(path)
         here = (
             f" · NDCG {score['ndcg']:.3f} on this library"
             if score

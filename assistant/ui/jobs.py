@@ -245,6 +245,16 @@ def train_job(
     )
 
 
+def coverage_job(library_path: str | Path, checkpoint: str | Path, device: str) -> str:
+    """The warning for a model that does not know every track of this library ("" if
+    it does): shown when the person switches models."""
+    from assistant.jobs.recommending import coverage_warning
+
+    service = load_service(checkpoint, device)
+    with Library(library_path) as library:
+        return coverage_warning(library, service.track_uris)
+
+
 def score_models_job(
     library_path: str | Path,
     paths: Sequence[str],

@@ -447,6 +447,7 @@ class MainWindow(QMainWindow):
         self.playlist_panel.title.setText("<h3>No playlist open</h3>")
         self.playlist_panel.subtitle.setText("")
         self.recs.model.set_rows([])
+        self.recs.clear_outcome()
         self.explanation.show_recommendation(None)
         self.refresh_library()
         self.update_actions()
@@ -515,6 +516,7 @@ class MainWindow(QMainWindow):
         def done(rows: list[RecommendationRow]) -> None:
             self.version += 1  # a pending refresh must not overwrite the reopened run
             self.rec_timer.stop()
+            self.recs.clear_outcome()
             self._show_rows(rows)
             self.recs.state.setText(f"past run {run_id} ({len(rows)} proposals)")
 
@@ -566,6 +568,14 @@ class MainWindow(QMainWindow):
             str(active_checkpoint(self.settings)),
             self.settings.device,
             on_result=self._warmed_up,
+            on_error=lambda _e: None,
+        )
+        self.worker.submit(
+            jobs.coverage_job,
+            self.library_path,
+            str(active_checkpoint(self.settings)),
+            self.settings.device,
+            on_result=lambda text: text and self.statusBar().showMessage(text, 15000),
             on_error=lambda _e: None,
         )
         self.playlist_changed()

@@ -233,6 +233,13 @@ class RecommendationsPanel(QWidget):
         layout.addLayout(filters)
         self.set_blocked([])
 
+    def clear_outcome(self) -> None:
+        """Back to the plain table (no playlist, or a reopened past run)."""
+        self.empty.hide()
+        self.view.show()
+        self.title.setText("<b>Recommendations</b>")
+        self.state.setToolTip("")
+
     def show_outcome(self, kind: str, notice: str, count: int, model: str) -> None:
         """Header and body for a result: the model's proposals ("N of M tracks known"
         when only some are), the library's popular tracks (labelled so), or, when the

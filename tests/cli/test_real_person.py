@@ -177,3 +177,17 @@ def test_importing_the_demo_marks_its_tracks(tmp_path: Path) -> None:
         assert library.source_counts() == {"demo": 2000}
         assert "spotify:track:" + "A" * 22 not in library.synthetic_uris()
         assert import_demo(library).skipped == 2  # a no-op the second time
+
+
+@pytest.mark.shared_data
+def test_the_real_mpd_sample_with_the_demo_model_gets_the_notice(
+    mpd_sample: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lib = str(tmp_path / "lib.sqlite")
+    assert main(["import-mpd", str(mpd_sample), "--library", lib]) == 0
+    capsys.readouterr()
+    with Library(lib) as library:
+        longest = max(library.playlists(source="mpd"), key=lambda p: p.num_tracks)
+    out = run_json(["recommend", "--library", lib, "--playlist", str(longest.id), "--json"], capsys)
+    assert out["recommendations"] == [] and out["kind"] == "none"
+    assert "knows none of the" in out["notice"]
