@@ -195,6 +195,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     else:
         metrics = ", ".join(f"{k} {v:.4f}" for k, v in outcome.metrics.items())
         print(f"Saved {outcome.checkpoint_path} (best epoch {outcome.best_epoch}: {metrics}).")
+        sources = ", ".join(outcome.data.get("sources", []))
+        print(f"Learned from: {sources} ({outcome.data.get('playlists', 0):,} playlists).")
         if outcome.summary:
             print(outcome.summary)
         if activated:

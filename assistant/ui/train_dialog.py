@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.config import save_settings
-from assistant.errors import Cancelled
+from assistant.errors import AssistantError, Cancelled
 from assistant.jobs.training_sources import (
     RATE_META_KEY,
     SPOTIFY_SOURCE,
@@ -241,7 +241,7 @@ class TrainDialog(QDialog):
         allowed = getattr(self.window_.settings, "train_on_spotify", "") != "no"
         try:
             return choose_sources(counts, include_spotify=allowed)
-        except Exception:  # nothing to learn from: every box stays unticked
+        except AssistantError:  # nothing to learn from: every box stays unticked
             return ()
 
     def chosen_sources(self) -> list[str]:
