@@ -11,13 +11,16 @@ import argparse
 import dataclasses
 import sys
 import webbrowser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.cli.common import StderrProgress, add_library_option, open_library, print_json
 from assistant.config import Settings, load_settings, save_settings
 from assistant.errors import InputError
-from assistant.jobs import spotify_sync
-from assistant.jobs.spotify_sync import notice_text, redirect_uri
+
+if TYPE_CHECKING:
+    from types import ModuleType
+
+    from assistant.jobs.spotify_sync import SpotipyGateway
 
 
 def register(subparsers: Any) -> None:
@@ -65,8 +68,15 @@ def register(subparsers: Any) -> None:
         add_library_option(action)
 
 
-def _gateway(settings: Settings | None = None) -> spotify_sync.SpotipyGateway:
-    return spotify_sync.open_gateway(settings or load_settings())
+def _gateway(settings: Settings | None = None) -> SpotipyGateway:
+    return _sync().gateway(settings)
+
+
+def _sync() -> ModuleType:
+    # Imported here: the HTTP stack is not needed to start the CLI.
+    from assistant.jobs import spotify_sync
+
+    return spotify_sync
 
 
 def cmd_login(args: argparse.Namespace) -> int:
@@ -75,6 +85,8 @@ def cmd_login(args: argparse.Namespace) -> int:
         settings.spotify_client_id = args.client_id.strip()
     if args.port:
         settings.spotify_redirect_port = args.port
+    from assistant.jobs.spotify_sync import notice_text, redirect_uri
+
     gateway = _gateway(settings)
     gateway.require_client_id()
     if not settings.spotify_notice_accepted:
@@ -127,7 +139,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     progress = StderrProgress()
     with open_library(args) as library:
         try:
-            summary = spotify_sync.import_playlists(
+            summary = _sync().import_playlists(
                 _gateway(), library, None if args.all else args.ids, report=progress
             )
         finally:
@@ -155,7 +167,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open_library(args) as library:
         playlist = library.find_playlist(args.playlist)
         try:
-            result = spotify_sync.export_playlist(
+            result = _sync().export_playlist(
                 _gateway(),
                 library,
                 int(playlist.id or 0),
@@ -186,7 +198,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_disconnect(args: argparse.Namespace) -> int:
     settings = load_settings()
     with open_library(args) as library:
-        result = spotify_sync.disconnect(_gateway(settings), library, settings)
+        result = _sync().disconnect(_gateway(settings), library, settings)
     if result.active_reset:
         save_settings(settings)
     print(

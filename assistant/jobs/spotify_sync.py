@@ -13,7 +13,8 @@ means for the library and the models lives here:
 - **disconnect**: the token, everything imported from Spotify, and every model trained
   on Spotify playlists are deleted.
 
-The CLI and the window use Spotify through this module only.
+The CLI and the window use Spotify through this module only (the window's worker jobs
+open their own library: see :mod:`assistant.ui.spotify_dialogs`).
 """
 
 from __future__ import annotations
@@ -22,18 +23,18 @@ import dataclasses
 import hashlib
 import json
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from assistant.config import Settings
+from assistant.config import Settings, load_settings
 from assistant.domain import Playlist
 from assistant.errors import Cancelled, InputError, SpotifyForbidden, SpotifyNotFound
 from assistant.progress import CancelToken, ProgressCallback, Reporter
 from assistant.sources.spotify import BATCH, SpotifyGateway, SpotipyGateway
 from assistant.sources.spotify_auth import notice_text, redirect_uri  # noqa: F401 (facade)
-from assistant.sources.spotify_parse import (  # noqa: F401 (facade)
+from assistant.sources.spotify_parse import (
     SpotifyPlaylistInfo,
     SpotifyUser,
     no_skips,
@@ -45,13 +46,39 @@ from assistant.store.library import Library, SpotifyLink
 SPOTIFY_SOURCE = "spotify"
 
 
-def open_gateway(settings: Settings, **options: Any) -> SpotipyGateway:
-    """The gateway for these settings (client ID, redirect port)."""
-    return SpotipyGateway(settings, **options)
+def gateway(settings: Settings | None = None, *, quick: bool = False) -> SpotipyGateway:
+    """The Spotify gateway for these settings (default: the saved ones).
+
+    ``quick``: one try and a short timeout, for a status check that must not keep a
+    window waiting.
+    """
+    settings = settings or load_settings()
+    if quick:
+        return SpotipyGateway(settings, max_retries=1, timeout=5.0)
+    return SpotipyGateway(settings)
+
+
+def login(
+    settings: Settings, open_browser: Callable[[str], Any], cancel: CancelToken | None = None
+) -> SpotifyUser:
+    return gateway(settings).login(open_browser=open_browser, cancel=cancel)
+
+
+def signed_in_user(settings: Settings) -> SpotifyUser | None:
+    """Who is signed in, or None (quick: for a status line)."""
+    g = gateway(settings, quick=True)
+    return g.current_user() if g.signed_in() else None
+
+
+def user_and_playlists(
+    settings: Settings, cancel: CancelToken | None = None
+) -> tuple[SpotifyUser, list[SpotifyPlaylistInfo]]:
+    g = gateway(settings)
+    return g.current_user(), g.playlists(cancel=cancel)
 
 
 @dataclass(slots=True)
-class ImportSummary:
+class SpotifyImportSummary:
     """What one import did: each playlist lands in exactly one of the lists."""
 
     imported: list[tuple[str, str, int]] = field(default_factory=list)  # id, name, entries
@@ -98,7 +125,7 @@ def import_playlists(
     *,
     report: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
-) -> ImportSummary:
+) -> SpotifyImportSummary:
     """Imports the chosen playlists (all when ``ids`` is None) into the library.
 
     A playlist whose ``snapshot_id`` matches the stored one is left alone without
@@ -109,7 +136,7 @@ def import_playlists(
     listed = {p.id: p for p in gateway.playlists(cancel=cancel)}
     wanted = [playlist_id(i) for i in ids] if ids is not None else list(listed)
     stored = {s.source_ref: s.id for s in library.playlists(source=SPOTIFY_SOURCE)}
-    summary = ImportSummary()
+    summary = SpotifyImportSummary()
     reporter = Reporter(report, "spotify import", total=len(wanted), unit="playlists")
     for n, sid in enumerate(wanted):
         if cancel and cancel.cancelled:

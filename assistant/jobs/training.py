@@ -8,15 +8,16 @@ succeeded); the run is recorded in ``training_runs`` either way.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from assistant.config import checkpoints_dir
-from assistant.domain import SOURCES
-from assistant.errors import AssistantError, Cancelled, InputError, TrainingError
+from assistant.errors import AssistantError, Cancelled, TrainingError
 from assistant.jobs.training_sources import (  # noqa: F401  (re-exported)
     RATE_META_KEY,
     SCORE_META_PREFIX,
@@ -25,40 +26,15 @@ from assistant.jobs.training_sources import (  # noqa: F401  (re-exported)
     choose_sources,
     library_score,
 )
-from assistant.ml import checkpoint as ckpt
-from assistant.ml.graph import Interactions
-from assistant.ml.train import TrainConfig, train
+from assistant.ml.spec import TrainConfig
 from assistant.progress import CancelToken, Progress, ProgressCallback
 from assistant.store.library import Library
 
+if TYPE_CHECKING:
+    from assistant.ml.graph import Interactions
+
 MIN_PLAYLISTS_FOR_VALIDATION = 20
 MAX_VALIDATION_PLAYLISTS = 500
-
-
-def training_data(
-    library: Library, sources: tuple[str, ...], *, slices: int | None = None
-) -> Interactions:
-    """The playlists of the chosen sources as one graph, with their names.
-
-    ``slices`` keeps only MPD playlists of the first N slices (pid < 1000·N), as the
-    reference study (50); other sources are left out then.
-    """
-    left_out = [s for s in SOURCES if s not in sources]
-    rows = library.interaction_rows(
-        exclude_sources=left_out, max_mpd_pid=None if slices is None else 1000 * slices
-    )
-    data = Interactions.from_rows(rows)
-    if data.n_edges == 0:
-        where = f"the first {slices} MPD slices" if slices is not None else ", ".join(sources)
-        raise InputError(
-            f"No playlist with tracks to learn from in {where}.",
-            hint="Import MPD slices, CSV or M3U files first.",
-        )
-    names: dict[int, str] = {}
-    for source in sources:
-        names.update((p.id, p.name) for p in library.playlists(source=source))
-    data.names = [names.get(int(pid), "") for pid in data.playlist_ids]
-    return data
 
 
 @dataclass
@@ -80,9 +56,9 @@ class TrainOutcome:
     worse_than_active: bool = False  # the new model scores below the active one
 
 
-def default_checkpoint_path(model: str) -> Path:
-    """A fresh file name in the per-user checkpoints folder."""
-    return checkpoints_dir() / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}.ckpt"
+def default_checkpoint_path(model: str, folder: Path | None = None) -> Path:
+    """A fresh file name for a new checkpoint (default folder: the per-user checkpoints)."""
+    return (folder or checkpoints_dir()) / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}.ckpt"
 
 
 def holdout(data: Interactions, seed: int = 0) -> tuple[Interactions, list[Any], str]:
@@ -179,6 +155,10 @@ def train_on_library(
         TrainingError: training diverged (nothing saved).
         Cancelled: the token was cancelled (nothing saved).
     """
+    from assistant.jobs.training_data import training_interactions
+    from assistant.ml import checkpoint as ckpt
+    from assistant.ml.train import train
+
     out = Path(out_path) if out_path else default_checkpoint_path(config.model)
     with Library(library_path) as library:
         sources = choose_sources(
@@ -188,7 +168,7 @@ def train_on_library(
             only=source,
             wanted=sources,
         )
-        data = training_data(library, sources, slices=slices)
+        data = training_interactions(library, slices=slices, sources=sources)
         if kcore > 1:
             data = data.kcore(kcore)
         train_data, cases, protocol = holdout(data, seed=config.seed)
@@ -361,7 +341,9 @@ def score_checkpoints(
 
     out: dict[str, float] = {}
     with Library(library_path) as library:
-        data = training_data(library, choose_sources(library.source_counts()))
+        from assistant.jobs.training_data import training_interactions
+
+        data = training_interactions(library)
         train, cases, protocol = holdout(data)
         scored = [c for c in cases if len(c.targets)]
         if not scored:
@@ -390,3 +372,48 @@ def score_checkpoints(
             )
             out[path] = value
     return out
+
+
+SOURCE_OPTIONS = ("include_spotify", "include_demo")
+
+
+def train_in_child(
+    library_path: Path,
+    fields: dict[str, Any],
+    out_path: Path | None,
+    *,
+    report: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> SimpleNamespace:
+    """What the training child runs (``run_in_process("assistant.jobs.training:train_in_child")``:
+    the parent names it, so only the child imports the training code). The outcome goes
+    back as plain data (unpickling the core's own class would make the parent import the
+    training modules)."""
+    fields = dict(fields)
+    # Which sources to train on, and the model to compare with, travel with the form's
+    # fields (see TrainDialog.source_options).
+    options: dict[str, Any] = {k: bool(fields.pop(k)) for k in SOURCE_OPTIONS if k in fields}
+    if fields.get("compare_with"):
+        options["compare_with"] = str(fields.pop("compare_with"))
+    fields.pop("compare_with", None)
+    if fields.get("sources") is not None:
+        options["sources"] = tuple(fields.pop("sources"))
+    fields.pop("sources", None)
+    outcome = train_on_library(
+        library_path,
+        TrainConfig(**fields),
+        out_path=out_path,
+        report=report,
+        cancel=cancel,
+        **options,
+    )
+    plain = {f.name: getattr(outcome, f.name) for f in dataclasses.fields(outcome)}
+    # JSON round trip: paths and numpy numbers become plain str/float.
+    return SimpleNamespace(**json.loads(json.dumps(plain, default=_plain)))
+
+
+def _plain(value: Any) -> Any:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)

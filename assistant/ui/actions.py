@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolBar
 
 from assistant import config
 from assistant.config import save_settings
+from assistant.jobs.checkpoints import active_checkpoint_path
 from assistant.ui import jobs
 from assistant.ui.dialogs import ExportDialog, ImportProgressDialog, SettingsDialog
 
@@ -151,7 +152,6 @@ def rebuild_model_menu(window: MainWindow) -> None:
     each with its score on this library's held-out playlists when it has one."""
     w = window
     from assistant.jobs.training_sources import library_score
-    from assistant.ui.main_window import active_checkpoint
     from assistant.ui.table_models import checkpoint_label
 
     menu = w.model_menu
@@ -161,18 +161,12 @@ def rebuild_model_menu(window: MainWindow) -> None:
     menu.addAction(w.act_train)
     menu.addAction(w.act_score_models)
     menu.addSeparator()
-    active = str(active_checkpoint(w.settings))
+    active = str(active_checkpoint_path(w.settings))
     paths = [str(config.BUNDLED_CHECKPOINT)]
-    scores: dict[str, dict | None] = {}
-    try:
-        records = w.library.checkpoints()
-        paths += [r.path for r in records if r.path != str(config.BUNDLED_CHECKPOINT)]
-        scores = {p: library_score(w.library, p) for p in paths}
-    except Exception:  # an older or closed library: only the bundled one, unscored
-        pass
+    paths += [r.path for r in w.library.checkpoints() if r.path != str(config.BUNDLED_CHECKPOINT)]
     w.model_paths = paths
     for path in paths:
-        score = scores.get(path)
+        score = library_score(w.library, path)
         here = (
             f" · NDCG {score['ndcg']:.3f} on this library"
             if score
@@ -190,7 +184,7 @@ def rebuild_model_menu(window: MainWindow) -> None:
         action.setStatusTip(tip)
         action.setData(path)
         action.setEnabled(Path(path).exists())
-        action.triggered.connect(lambda _c=False, p=path: w.set_active_checkpoint(p))
+        action.triggered.connect(lambda _c=False, p=path: w.choose_checkpoint(p))
         w.model_group.addAction(action)
         menu.addAction(action)
 
@@ -201,6 +195,8 @@ def score_models(window: MainWindow) -> None:
     window.statusBar().showMessage("Scoring the models on your library…")
 
     def done(scores: dict[str, float]) -> None:
+        if window.closed:
+            return
         rebuild_model_menu(window)
         window.statusBar().showMessage(f"Scored {len(scores)} models on your library.", 8000)
         window.models_scored.emit(scores)

@@ -39,53 +39,40 @@ from assistant.errors import AuthExpired, Cancelled, NotSignedIn, RateLimited, S
 from assistant.jobs import spotify_sync
 from assistant.jobs.spotify_sync import (
     ExportResult,
-    ImportSummary,
+    SpotifyImportSummary,
     SpotifyPlaylistInfo,
     SpotifyUser,
     notice_text,
-    open_gateway,
     redirect_uri,
 )
 from assistant.progress import CancelToken, Progress
 from assistant.store import Library
 
-# -- jobs (run on the worker's pool thread) ----------------------------------------------
-
-
-def login_job(
-    settings: Settings, open_browser: Callable[[str], Any], cancel: CancelToken
-) -> SpotifyUser:
-    return open_gateway(settings).login(open_browser=open_browser, cancel=cancel)
-
-
-def whoami_job(settings: Settings) -> SpotifyUser | None:
-    gateway = open_gateway(settings, max_retries=1, timeout=5.0)
-    return gateway.current_user() if gateway.signed_in() else None
-
-
-def list_job(
-    settings: Settings, cancel: CancelToken
-) -> tuple[SpotifyUser, list[SpotifyPlaylistInfo]]:
-    gateway = open_gateway(settings)
-    return gateway.current_user(), gateway.playlists(cancel=cancel)
+# -- jobs (run on the worker's pool thread; each opens its own library) ------------------
 
 
 def import_job(
-    settings: Settings, library_path: Path, ids: Sequence[str], report: Any, cancel: CancelToken
-) -> ImportSummary:
+    settings: Settings, library_path: Path, ids: Sequence[str] | None, *,
+    report: Any = None, cancel: CancelToken | None = None,
+) -> SpotifyImportSummary:  # fmt: skip
     with Library(library_path) as library:
         return spotify_sync.import_playlists(
-            open_gateway(settings), library, ids, report=report, cancel=cancel
+            spotify_sync.gateway(settings), library, ids, report=report, cancel=cancel
         )
 
 
 def export_job(
-    settings: Settings, library_path: Path, playlist_id: int, options: dict[str, Any],
-    report: Any, cancel: CancelToken,
+    settings: Settings, library_path: Path, playlist_id: int, options: dict[str, Any], *,
+    report: Any = None, cancel: CancelToken | None = None,
 ) -> ExportResult:  # fmt: skip
     with Library(library_path) as library:
         return spotify_sync.export_playlist(
-            open_gateway(settings), library, playlist_id, report=report, cancel=cancel, **options
+            spotify_sync.gateway(settings),
+            library,
+            playlist_id,
+            report=report,
+            cancel=cancel,
+            **options,
         )
 
 
@@ -94,7 +81,7 @@ def disconnect_job(settings: Settings, library_path: Path) -> Any:
     the settings are a copy: the window applies an active-model change itself."""
     copy = dataclasses.replace(settings)
     with Library(library_path) as library:
-        return spotify_sync.disconnect(open_gateway(copy), library, copy)
+        return spotify_sync.disconnect(spotify_sync.gateway(copy), library, copy)
 
 
 # -- dialogs -----------------------------------------------------------------------------
@@ -220,7 +207,10 @@ class SpotifyMenu(QObject):
 
     def refresh_status(self) -> None:
         self.window.worker.submit(
-            whoami_job, self.settings, on_result=self._show_user, on_error=self._status_error
+            spotify_sync.signed_in_user,
+            self.settings,
+            on_result=self._show_user,
+            on_error=self._status_error,
         )
 
     def _show_user(self, user: SpotifyUser | None) -> None:
@@ -265,7 +255,7 @@ class SpotifyMenu(QObject):
         self._signing_in = settings
         self._start_progress("Sign in to Spotify in the browser window that opened…", None)
         self.job = self.window.worker.submit(
-            login_job,
+            spotify_sync.login,
             settings,
             self.open_browser,
             on_result=self._connected,
@@ -287,7 +277,7 @@ class SpotifyMenu(QObject):
     def import_playlists(self) -> None:
         self._start_progress("Reading your Spotify playlists…", None)
         self.job = self.window.worker.submit(
-            list_job,
+            spotify_sync.user_and_playlists,
             self.settings,
             on_result=self._pick,
             on_error=self._failed,
@@ -317,7 +307,7 @@ class SpotifyMenu(QObject):
             name="spotify import",
         )
 
-    def _imported(self, summary: ImportSummary) -> None:
+    def _imported(self, summary: SpotifyImportSummary) -> None:
         self._close_progress()
         self.window.refresh_library()
         text = f"Imported {len(summary.imported)} playlists, {len(summary.unchanged)} unchanged."

@@ -34,6 +34,8 @@ from PySide6.QtWidgets import (
 
 from assistant.config import save_settings
 from assistant.errors import AssistantError, Cancelled
+from assistant.jobs.checkpoints import active_checkpoint_path, device_choices
+from assistant.jobs.training import default_checkpoint_path
 from assistant.jobs.training_sources import (
     RATE_META_KEY,
     SPOTIFY_SOURCE,
@@ -59,15 +61,6 @@ LOSSES = (
 # RecSys Challenge 2018 ranked by it); the others only when a run reports no NDCG.
 METRIC_KEYS = ("ndcg", "recall@50", "recall@20", "r_precision", "val_ndcg")
 METRIC_NAMES = {"ndcg": "NDCG", "recall@50": "recall@50", "r_precision": "R-precision"}
-
-
-def device_description() -> dict[str, str]:
-    """What "auto" means on this machine (runs in the worker: importing torch is slow)."""
-    import torch
-
-    if torch.cuda.is_available():
-        return {"auto": f"auto (CUDA: {torch.cuda.get_device_name(0)})", "cuda": "cuda"}
-    return {"auto": "auto (CPU — no CUDA device found)", "cuda": "cuda (not available)"}
 
 
 class TrainDialog(QDialog):
@@ -228,7 +221,7 @@ class TrainDialog(QDialog):
         self.resize(760, 600)
         self.update_estimate()
         window.worker.submit(
-            device_description, on_result=self._set_device_labels, on_error=lambda _e: None
+            device_choices, on_result=self._set_device_labels, on_error=lambda _e: None
         )
 
     def _set_device_labels(self, labels: dict[str, str]) -> None:
@@ -266,14 +259,12 @@ class TrainDialog(QDialog):
 
     def source_options(self) -> dict[str, Any]:
         """Which sources to train on, and the model to compare the new one with."""
-        from assistant.ui.main_window import active_checkpoint
-
         chosen = self.chosen_sources()
         return {
             "sources": chosen,
             "include_spotify": SPOTIFY_SOURCE in chosen,
             "include_demo": "demo" in chosen,
-            "compare_with": str(active_checkpoint(self.window_.settings)),
+            "compare_with": str(active_checkpoint_path(self.window_.settings)),
         }
 
     def ask_spotify_once(self) -> bool:
@@ -337,7 +328,7 @@ class TrainDialog(QDialog):
         for box in self.source_boxes.values():
             box.setEnabled(False)
         self.cancel_button.setText("Cancel")
-        out = self.out_dir / f"{model}-{_stamp()}.ckpt"
+        out = default_checkpoint_path(model, self.out_dir)
         self.job = self.window_.worker.submit(
             train_job,
             self.window_.library_path,
@@ -493,9 +484,3 @@ def _fit_view(plot: pg.PlotWidget, xs: list[float], ys: list[float]) -> None:
     )
     step = max(1, round((max(xs) - min(xs)) / 8))
     plot.getAxis("bottom").setTickSpacing(major=step, minor=step)
-
-
-def _stamp() -> str:
-    import time
-
-    return time.strftime("%Y%m%d-%H%M%S")

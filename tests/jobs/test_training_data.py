@@ -1,4 +1,5 @@
-"""Which playlists of a library a model learns from (Spotify never; slices on request)."""
+"""Which playlists of a library a model learns from (Spotify only on opt-in; slices on
+request)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 
 from assistant.domain import Playlist, Track
 from assistant.errors import InputError
-from assistant.ml.graph import Interactions
+from assistant.jobs.training_data import training_interactions
 from assistant.store import Library
 
 
@@ -29,23 +30,28 @@ def library(tmp_path: Path) -> Library:
     lib.close()
 
 
-def test_spotify_playlists_are_never_trained_on(library: Library) -> None:
-    data = Interactions.from_library(library)
+def test_spotify_playlists_are_not_trained_on_by_default(library: Library) -> None:
+    data = training_interactions(library)
     assert data.names == ["slice 0", "slice 2", "mine"]
     assert "spotify:track:s1" not in data.track_uris  # not even as an untrained node
     assert data.n_edges == 6
 
 
 def test_first_n_slices_only(library: Library) -> None:
-    data = Interactions.from_library(library, slices=1)
+    data = training_interactions(library, slices=1)
     assert data.names == ["slice 0"]
     assert data.track_uris == ["spotify:track:a1", "spotify:track:a2"]
-    assert Interactions.from_library(library, slices=3).names == ["slice 0", "slice 2"]
+    assert training_interactions(library, slices=3).names == ["slice 0", "slice 2"]
 
 
 def test_nothing_to_learn_from_says_what_to_do(tmp_path: Path) -> None:
     with Library(tmp_path / "only-spotify.sqlite") as lib:
         _save(lib, "from spotify", ["spotify:track:s1"], "spotify", "37i9")
-        with pytest.raises(InputError, match="never trained on") as info:
-            Interactions.from_library(lib)
-    assert "Import MPD slices" in str(info.value)
+        with pytest.raises(InputError, match="only if you allow it") as info:
+            training_interactions(lib)
+    assert "--include-spotify" in str(info.value) and "import MPD slices" in str(info.value)
+
+
+def test_spotify_playlists_when_allowed(library: Library) -> None:
+    data = training_interactions(library, sources=("mpd", "local", "spotify"))
+    assert data.names == ["slice 0", "slice 2", "mine", "from spotify"]
