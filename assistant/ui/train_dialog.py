@@ -157,9 +157,7 @@ class TrainDialog(QDialog):
         self.progress.setAccessibleName("Training progress")
         self.progress.setRange(0, 1)
         self.progress.setValue(0)
-        self.status = QLabel(
-            "Trains on every playlist of the library; the result becomes the active model."
-        )
+        self.status = QLabel("The new model replaces the active one unless it scores lower here.")
         self.status.setWordWrap(False)
         self.status.setAccessibleName("Training status")
         self.summary = QLabel("")
@@ -174,7 +172,7 @@ class TrainDialog(QDialog):
         accent = palette.color(QPalette.ColorRole.Highlight)
         self.loss_plot = pg.PlotWidget(background=background, title="Training loss")
         self.metric_plot = pg.PlotWidget(
-            background=background, title="NDCG on held-out playlists of your library"
+            background=background, title="Held-out NDCG (your library)"
         )
         for plot in (self.loss_plot, self.metric_plot):
             plot.setAccessibleName(plot.getPlotItem().titleLabel.text)
@@ -189,6 +187,9 @@ class TrainDialog(QDialog):
             # fixed axis width keeps new tick labels from re-laying the dialog out.
             plot.disableAutoRange()
             plot.getAxis("left").setWidth(56)
+            # Whole epochs on the axis from the start (before any point: 1 to 5).
+            plot.getAxis("bottom").setTickSpacing(major=1, minor=1)
+            plot.getViewBox().setRange(xRange=(0.7, 5.3), padding=0)
         self.loss_curve = self.loss_plot.plot(
             [], [], pen=pg.mkPen(accent, width=2), symbol="o", symbolSize=5
         )
@@ -252,8 +253,9 @@ class TrainDialog(QDialog):
             entries, self.epochs.value(), self.dim.value(), seconds_per_entry=rate
         )
         basis = "measured on your last training" if rate else "a rough guess on the CPU"
+        length = "under a minute" if seconds < 60 else f"about {format_seconds(seconds)} at most"
         self.estimate.setText(
-            f"about {format_seconds(seconds)} at most for {entries:,} playlist entries "
+            f"{length} for {entries:,} playlist entries "
             f"({basis}; stops earlier when the score stops improving)"
         )
 
@@ -398,9 +400,7 @@ class TrainDialog(QDialog):
             _fit_view(self.metric_plot, xs, ys)
             if key != self._metric_title:  # a new title re-lays the plot out: only once
                 self._metric_title = key
-                self.metric_plot.setTitle(
-                    f"{METRIC_NAMES.get(key, key)} on held-out playlists of your library"
-                )
+                self.metric_plot.setTitle(f"Held-out {METRIC_NAMES.get(key, key)} (your library)")
         if self.history:
             self.epoch_plotted.emit(int(self.history[-1]["epoch"]))
 
