@@ -250,7 +250,7 @@ class RecommendationsPanel(QWidget):
         self.empty_text.setText(notice)
         if cannot_help:
             self.title.setText("<b>Recommendations</b>")
-            self.state.setText("none: the model cannot help with this playlist")
+            self.state.setText("no proposals: the active model does not know this playlist")
         elif kind == "popular":
             self.title.setText("<b>Popular in your library</b>")
             self.state.setText(f"{count} tracks · the playlist is empty")
