@@ -92,6 +92,8 @@ class Settings:
     spotify_redirect_port: int = 8765
     active_checkpoint: str = ""  # path; empty = the bundled one
     spotify_notice_accepted: bool = False
+    # Train on Spotify-imported playlists: "" = not asked yet, "yes", "no" (asked once).
+    train_on_spotify: str = ""
 
 
 def settings_path() -> Path:

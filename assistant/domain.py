@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SOURCES = ("mpd", "spotify", "file", "local")
+SOURCES = ("mpd", "spotify", "file", "local", "demo")
+#: The bundled synthetic catalog: its tracks are invented (marked ``synthetic``).
+DEMO_SOURCE = "demo"
 
 
 @dataclass(frozen=True, slots=True)

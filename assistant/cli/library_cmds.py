@@ -1,4 +1,5 @@
-"""Library sub-commands: import-mpd, import-file, playlists, show, export-file, stats, demo."""
+"""Library sub-commands: import-mpd, import-file, playlists, show, export-file, stats, demo,
+remove-demo."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from assistant.cli.common import (
     print_json,
     terminal_safe,
 )
+from assistant.domain import SOURCES
 from assistant.jobs.imports import (
     EXPORT_FORMATS,
     ImportSummary,
@@ -21,6 +23,9 @@ from assistant.jobs.imports import (
     import_csv,
     import_demo,
     import_mpd,
+    remove_demo,
+    synthetic_note,
+    synthetic_tracks,
 )
 from assistant.progress import format_seconds
 
@@ -49,7 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
     p = subparsers.add_parser("playlists", help="list playlists (by name)")
     p.add_argument("--search", metavar="TEXT", help="only names containing TEXT")
-    p.add_argument("--source", choices=("mpd", "spotify", "file", "local"))
+    p.add_argument("--source", choices=SOURCES)
     p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N (0: all)")
     p.add_argument("--json", action="store_true")
     add_library_option(p)
@@ -81,6 +86,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_library_option(p)
     p.set_defaults(func=cmd_demo)
+
+    p = subparsers.add_parser(
+        "remove-demo",
+        help="remove the synthetic demo catalog (its playlists and invented tracks)",
+    )
+    add_library_option(p)
+    p.set_defaults(func=cmd_remove_demo)
 
 
 # -- imports ---------------------------------------------------------------------------
@@ -143,7 +155,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
         finally:
             progress.close()
     _print_summary(summary)
-    print("The demo catalog is synthetic: invented playlists, tracks and artists.")
+    print(
+        "The demo catalog is synthetic: invented playlists, tracks and artists "
+        "(source 'demo'; remove it with `remove-demo`)."
+    )
+    return 0
+
+
+def cmd_remove_demo(args: argparse.Namespace) -> int:
+    with open_library(args) as library:
+        removed = remove_demo(library)
+    print(f"Removed the demo catalog: {removed:,} synthetic playlists.")
     return 0
 
 
@@ -216,10 +238,13 @@ def cmd_export_file(args: argparse.Namespace) -> int:
         playlist = library.find_playlist(args.playlist)
         assert playlist.id is not None
         out = export_playlist_file(library, playlist.id, args.format, args.out, links=args.links)
+        note = synthetic_note(synthetic_tracks(library, playlist.id))
     print(
         f"Wrote '{terminal_safe(playlist.name)}' ({len(playlist.track_uris)} tracks) "
         f"to {terminal_safe(str(out), limit=1000)}."
     )
+    if note:
+        print(f"Note: {note}")
     return 0
 
 

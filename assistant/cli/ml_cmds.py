@@ -80,10 +80,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="N",
         help="MPD playlists of the first N slices only (the reference study: --slices 50 --kcore 30)",
     )
+    p.add_argument(
+        "--include-spotify",
+        action="store_true",
+        help="also train on Spotify-imported playlists (your decision: the model stays on "
+        "this computer; Spotify's Developer Terms restrict training models on its content)",
+    )
+    p.add_argument(
+        "--include-demo",
+        action="store_true",
+        help="also train on the synthetic demo catalog (left out once real playlists exist)",
+    )
     p.add_argument("--positional", action="store_true", help="learned position embeddings")
     p.add_argument("--no-cosine", action="store_true", help="unbounded dot-product scores")
     p.add_argument("--fixed-alpha", action="store_true", help="uniform layer weights")
     p.add_argument("--no-activate", action="store_true", help="do not make it the active model")
+    p.add_argument(
+        "--activate-anyway",
+        action="store_true",
+        help="make it the active model even when it scores below the active one here",
+    )
     p.add_argument("--json", action="store_true", help="print the outcome as JSON")
     add_library_option(p)
     p.set_defaults(func=cmd_train)
@@ -150,6 +166,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     config = _config(args)
     out = checked_out_path(args.out) if args.out else None  # before, not after, training
+    settings = load_settings()
+    active = active_checkpoint_path(settings)
     device = describe_device(resolve_device(config.device))
     print(f"Training {config.model} on {device}…", file=sys.stderr)
     progress = StderrProgress()
@@ -161,10 +179,16 @@ def cmd_train(args: argparse.Namespace) -> int:
             report=progress,
             kcore=args.kcore,
             slices=args.slices,
+            include_spotify=args.include_spotify or settings.train_on_spotify == "yes",
+            include_demo=args.include_demo,
+            compare_with=active,
         )
     finally:
         progress.close()
-    if not args.no_activate:
+    # A model that scores below the active one on this library never replaces it silently.
+    kept = outcome.worse_than_active and not args.no_activate and not args.activate_anyway
+    activated = not args.no_activate and not kept
+    if activated:
         set_active(load_settings(), Path(outcome.checkpoint_path).resolve())
     summary = {
         "checkpoint": str(outcome.checkpoint_path),
@@ -175,15 +199,28 @@ def cmd_train(args: argparse.Namespace) -> int:
         "seconds": round(outcome.seconds, 2),
         "metrics": outcome.metrics,
         "data": outcome.data,
-        "active": not args.no_activate,
+        "evaluation": outcome.evaluation,
+        "active": activated,
     }
     if args.json:
         print_json(summary)
     else:
         metrics = ", ".join(f"{k} {v:.4f}" for k, v in outcome.metrics.items())
         print(f"Saved {outcome.checkpoint_path} (best epoch {outcome.best_epoch}: {metrics}).")
-        if not args.no_activate:
+        sources = ", ".join(outcome.data.get("sources", []))
+        print(f"Learned from: {sources} ({outcome.data.get('playlists', 0):,} playlists).")
+        if outcome.summary:
+            print(outcome.summary)
+        if activated:
             print("It is now the active model.")
+    if kept:
+        print(
+            f"The new model scores below the active one on this library, so the active model "
+            f"({active}) stays. To use the new one anyway: "
+            f"`playlist-assistant use {outcome.checkpoint_path}` (or train with "
+            "--activate-anyway).",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -234,7 +271,10 @@ def cmd_recommend(args: argparse.Namespace) -> int:
     if args.json:
         print_json(_as_json(service, path, playlist_id, run_id, result, coverage, meta, context))
         return 0
-    print(coverage.sentence(), file=sys.stderr)
+    if result.notice:
+        print(terminal_safe(result.notice))
+    if result.kind == "model":
+        print(coverage.sentence(), file=sys.stderr)
     for rec in result.recommendations:
         t = meta.get(rec.track_uri)
         label = terminal_safe(f"{t.artist_name} – {t.name}") if t else rec.track_uri
@@ -255,7 +295,8 @@ def cmd_recommend(args: argparse.Namespace) -> int:
                 f"       = bias {rec.bias:+.3f} + contributions {total:+.3f}{more} "
                 f"= score {rec.score:.3f}"
             )
-    print(f"(run {run_id}, model {service.model_name})", file=sys.stderr)
+    if run_id is not None:
+        print(f"(run {run_id}, model {service.model_name})", file=sys.stderr)
     return 0
 
 
@@ -263,7 +304,7 @@ def _as_json(
     service: Any,
     path: Path,
     playlist_id: int | None,
-    run_id: int,
+    run_id: int | None,
     result: Any,
     coverage: SeedCoverage,
     meta: dict,
@@ -293,31 +334,37 @@ def _as_json(
             ]
         recs.append(item)
     return {
-        "model": service.model_name,
+        "model": result.model,
         "checkpoint": str(path),
         "playlist_id": playlist_id,
         "run_id": run_id,
         "seed_coverage": coverage.as_dict(),
         "unknown_seeds": coverage.unused,  # the seeds used in no way
+        "kind": result.kind,
+        "notice": result.notice,
         "recommendations": recs,
     }
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    from assistant.jobs.training_sources import library_score
+
     active = str(Path(active_checkpoint_path(load_settings())).resolve())
     with open_library(args) as library:
         records = library.checkpoints()
-    rows = [
-        {
-            "path": r.path,
-            "model": r.model,
-            "created_at": r.created_at,
-            "metrics": r.metrics,
-            "active": str(Path(r.path).resolve()) == active,
-            "exists": Path(r.path).exists(),
-        }
-        for r in records
-    ]
+        rows = [
+            {
+                "path": r.path,
+                "model": r.model,
+                "created_at": r.created_at,
+                "metrics": r.metrics,
+                "sources": list(r.sources),
+                "library_score": library_score(library, r.path),
+                "active": str(Path(r.path).resolve()) == active,
+                "exists": Path(r.path).exists(),
+            }
+            for r in records
+        ]
     if args.json:
         print_json({"active": active, "checkpoints": rows})
         return 0
@@ -325,8 +372,11 @@ def cmd_models(args: argparse.Namespace) -> int:
         print("No trained checkpoints yet; the bundled demo model is used.")
     for row in rows:
         mark = "*" if row["active"] else " "
+        score = row["library_score"]
         ndcg = row["metrics"].get("ndcg")
         extra = f"  ndcg {ndcg:.4f}" if isinstance(ndcg, int | float) else ""
+        if score:
+            extra += f"  (NDCG {score['ndcg']:.4f} on this library's held-out playlists)"
         gone = "  (file missing)" if not row["exists"] else ""
         print(f"{mark} {row['model']:9s} {row['path']}{extra}{gone}")
     if not any(r["active"] for r in rows):
@@ -340,7 +390,7 @@ def cmd_use(args: argparse.Namespace) -> int:
     with open_library(args, create=True) as library:
         # Refuses corrupt or foreign files before switching.
         activated = activate_checkpoint(library, args.checkpoint)
+    print(f"Active model: {activated.model} ({activated.path}).")
     if activated.warning:
         print(f"warning: {activated.warning}", file=sys.stderr)
-    print(f"Active model: {activated.model} ({activated.path}).")
     return 0

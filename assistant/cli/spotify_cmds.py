@@ -18,6 +18,8 @@ from assistant.config import Settings, load_settings, save_settings
 from assistant.errors import InputError
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from assistant.jobs.spotify_sync import SpotipyGateway
 
 
@@ -56,7 +58,10 @@ def register(subparsers: Any) -> None:
     p.add_argument("--public", action="store_true", help="make a new playlist public")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("disconnect", help="delete the token and everything imported from Spotify")
+    p = sub.add_parser(
+        "disconnect",
+        help="delete the token, everything imported from Spotify and models trained on it",
+    )
     p.set_defaults(func=cmd_disconnect)
 
     for action in sub.choices.values():
@@ -64,10 +69,14 @@ def register(subparsers: Any) -> None:
 
 
 def _gateway(settings: Settings | None = None) -> SpotipyGateway:
-    # Imported here: the HTTP stack is not needed to start the CLI.
-    from assistant.jobs.spotify_sync import gateway
+    return _sync().gateway(settings)
 
-    return gateway(settings)
+
+def _sync() -> ModuleType:
+    # Imported here: the HTTP stack is not needed to start the CLI.
+    from assistant.jobs import spotify_sync
+
+    return spotify_sync
 
 
 def cmd_login(args: argparse.Namespace) -> int:
@@ -82,8 +91,6 @@ def cmd_login(args: argparse.Namespace) -> int:
     gateway.require_client_id()
     if not settings.spotify_notice_accepted:
         print(notice_text(), file=sys.stderr)
-        settings.spotify_notice_accepted = True
-    save_settings(settings)
     port = settings.spotify_redirect_port
     print(
         f"Opening the browser to sign in (redirect URI {redirect_uri(port)}); "
@@ -96,6 +103,9 @@ def cmd_login(args: argparse.Namespace) -> int:
         webbrowser.open(url)
 
     user = gateway.login(open_browser=open_browser, timeout=args.timeout)
+    # Saved only now: a client ID that never signed in must not become the setting.
+    settings.spotify_notice_accepted = True
+    save_settings(settings)
     print(f"Signed in to Spotify as {user.display_name} ({user.id}).")
     return 0
 
@@ -129,23 +139,27 @@ def cmd_import(args: argparse.Namespace) -> int:
     progress = StderrProgress()
     with open_library(args, create=True) as library:
         try:
-            summary = _gateway().import_playlists(
-                library, None if args.all else args.ids, report=progress
+            summary = _sync().import_playlists(
+                _gateway(), library, None if args.all else args.ids, report=progress
             )
         finally:
             progress.close()
     for sid, name, entries in summary.imported:
-        print(f"imported  {sid}  {entries} tracks  {name}")
+        print(f"imported  {sid}  {entries} tracks  {name}{_skips(summary, sid)}")
     for sid, name in summary.unchanged:
         print(f"unchanged {sid}  {name}")
     for sid, name in summary.forbidden:
         print(f"refused   {sid}  {name}  (Spotify answers 403: not your playlist)")
     for sid in summary.missing:
         print(f"missing   {sid}  (Spotify does not know this playlist)")
-    skipped = ", ".join(f"{n} {what}" for what, n in summary.skipped.items() if n)
-    if skipped:
-        print(f"skipped entries: {skipped}")
     return 0
+
+
+def _skips(summary: Any, sid: str) -> str:
+    """ "  (left out: 2 unavailable, 1 local files)" for one playlist, "" when none."""
+    counts = summary.skipped_by_playlist.get(sid, {})
+    text = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+    return f"  (left out: {text})" if text else ""
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -153,7 +167,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     with open_library(args) as library:
         playlist = library.find_playlist(args.playlist)
         try:
-            result = _gateway().export_playlist(
+            result = _sync().export_playlist(
+                _gateway(),
                 library,
                 int(playlist.id or 0),
                 to=args.to,
@@ -163,18 +178,32 @@ def cmd_export(args: argparse.Namespace) -> int:
             )
         finally:
             progress.close()
+    where = f"spotify:playlist:{result.spotify_playlist_id}"
+    skipped = f"; {result.skipped} non-Spotify entries skipped" if result.skipped else ""
+    if result.up_to_date:
+        print(
+            f"{playlist.name!r} is already up to date on {where}: all {result.total} tracks "
+            f"are there; nothing to add{skipped}."
+        )
+        return 0
     verb = "appended to" if result.mode == "append" else "exported to"
+    resumed = f" (resumed: {result.already} were already there)" if result.resumed else ""
     print(
-        f"{playlist.name!r} {verb} spotify:playlist:{result.spotify_playlist_id}: "
-        f"{result.added} tracks added in {result.batches} batches, {result.total} in all"
-        + (" (resumed)" if result.resumed else "")
-        + (f"; {result.skipped} non-Spotify entries skipped" if result.skipped else "")
+        f"{playlist.name!r} {verb} {where}: {result.added} tracks added in "
+        f"{result.batches} batches, {result.total} in all{resumed}{skipped}"
     )
     return 0
 
 
 def cmd_disconnect(args: argparse.Namespace) -> int:
+    settings = load_settings()
     with open_library(args, create=True) as library:
-        deleted = _gateway().disconnect(library)
-    print(f"Disconnected: token deleted, {deleted} Spotify playlists removed from the library.")
+        result = _sync().disconnect(_gateway(settings), library, settings)
+    if result.active_reset:
+        save_settings(settings)
+    print(
+        f"Disconnected: token deleted, {result.playlists} Spotify playlists removed from the "
+        f"library, {len(result.checkpoints)} models trained on them deleted."
+        + (" The bundled model is active again." if result.active_reset else "")
+    )
     return 0

@@ -47,6 +47,7 @@ class Activated:
 
     path: Path
     model: str
+    # Set when the model does not know every track of this library (another library's).
     warning: str = ""
 
 
@@ -68,6 +69,8 @@ def validate_and_register(library: Library, path: str | Path) -> Activated:
             f"No checkpoint at {resolved}.",
             hint="Pick an existing file, or train one with `playlist-assistant train`.",
         )
+    from assistant.jobs.recommending import coverage_warning
+
     loaded = ckpt.load(resolved)
     warning = ""
     if not is_bundled(resolved):
@@ -79,7 +82,11 @@ def validate_and_register(library: Library, path: str | Path) -> Activated:
             metrics=meta.get("metrics", {}),
             config=meta.get("config", {}),
             data_fingerprint=meta.get("data_fingerprint", ""),
+            sources=meta.get("sources", []),
         )
+    if not warning:  # same library, or no id recorded: still say what it does not know
+        warning = coverage_warning(library, loaded.track_uris)
+    # Accepted either way; the person is told how much of this library it knows.
     return Activated(resolved, loaded.model, warning)
 
 

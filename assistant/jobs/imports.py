@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import DEMO_DIR
-from assistant.domain import Playlist, Track
+from assistant.domain import DEMO_SOURCE, Playlist, Track
 from assistant.errors import AssistantError, InputError
 from assistant.progress import CancelToken, ProgressCallback, Reporter
 from assistant.sources import files as playlist_files
-from assistant.sources.mpd import SliceReader, gc_paused, iter_slice_paths
+from assistant.sources.mpd import SliceReader, gc_paused, iter_slice_paths, read_slice
 from assistant.store.library import ImportResult, Library
 
 EXPORT_FORMATS = ("csv", "m3u")
@@ -227,16 +227,70 @@ def import_demo(
     report: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> ImportSummary:
-    """Imports the bundled demo catalog whatever the library holds (a no-op the second time)."""
+    """Imports the bundled demo catalog whatever the library holds (a no-op the second time).
+
+    The demo's playlists go to their own source, ``demo`` ("Demo (synthetic)"), and its
+    tracks are marked synthetic in the same transaction: they are invented, so they are
+    never proposed for a real playlist nor exported to Spotify.
+    """
     if not demo_dir.is_dir():
         raise InputError(
             f"The demo catalog is missing ({demo_dir}).",
             hint="Reinstall the app, or regenerate it with `make demo`.",
         )
-    summary = import_mpd(library, [demo_dir], report=report, cancel=cancel)
-    if summary.errors:
-        raise summary.errors[0]
+    files = iter_slice_paths([demo_dir])
+    reporter = Reporter(report, "import", unit="files", total=len(files))
+    summary = ImportSummary()
+    for number, path in enumerate(files):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        reporter.update(number, message=f"demo catalog ({number + 1}/{len(files)} files)")
+        parsed = read_slice(path)
+        for playlist in parsed.playlists:
+            playlist.source = DEMO_SOURCE
+        with library.atomic():
+            result = library.import_playlists(
+                kind=DEMO_SOURCE,
+                path=str(path.resolve()),
+                sha256=parsed.sha256,
+                playlists=parsed.playlists,
+                tracks=parsed.tracks,
+            )
+            if not result.skipped:
+                library.mark_synthetic(row[0] for row in parsed.tracks)
+        summary.results.append(result)
+    reporter.finish(len(files), message=f"{len(files)} files")
+    summary.seconds = time.perf_counter() - reporter.start
     return summary
+
+
+def remove_demo(library: Library) -> int:
+    """Removes the demo catalog (its playlists, and its tracks no other playlist uses).
+
+    Returns the number of playlists removed. A local playlist that holds demo tracks
+    keeps them (still marked synthetic).
+    """
+    return library.delete_source(DEMO_SOURCE)
+
+
+def synthetic_tracks(library: Library, playlist_id: int) -> list[Track]:
+    """The invented (demo) tracks of a playlist, in playlist order, each once."""
+    playlist = library.playlist(playlist_id)
+    synthetic = library.synthetic_uris(playlist.track_uris)
+    known = library.tracks(synthetic)
+    return [known.get(u) or Track(u) for u in dict.fromkeys(playlist.track_uris) if u in synthetic]
+
+
+def synthetic_note(tracks: list[Track]) -> str:
+    """One sentence for an export that holds synthetic tracks ("" when none)."""
+    if not tracks:
+        return ""
+    names = ", ".join(f"“{t.name or t.uri}”" for t in tracks[:3])
+    more = f" and {len(tracks) - 3} more" if len(tracks) > 3 else ""
+    return (
+        f"{len(tracks)} track(s) of this playlist are synthetic demo tracks ({names}{more}): "
+        "they are invented and do not exist on Spotify or anywhere else."
+    )
 
 
 def export_playlist_file(

@@ -10,9 +10,67 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from assistant.domain import Recommendation, Track
+from assistant.domain import DEMO_SOURCE, Recommendation, Track
 from assistant.ml.recommend import RecommenderService, RecommendResult
 from assistant.store.library import Library
+
+#: What a result holds: the model's proposals, the library's most used tracks (an empty
+#: playlist), or nothing (the model knows none of the playlist's tracks).
+KINDS = ("model", "popular", "none")
+POPULAR_MODEL = "popular in your library"
+
+
+@dataclass
+class PlaylistRecommendations(RecommendResult):
+    """A :class:`RecommendResult` plus what the person should be told about it.
+
+    Attributes:
+        kind: one of :data:`KINDS`.
+        notice: one plain sentence for the panel header or the CLI ("" when nothing
+            needs saying): why there are no proposals, how many tracks the model knows,
+            or that an empty playlist gets the library's popular tracks.
+        n_seeds: distinct tracks of the playlist (or seed list).
+    """
+
+    kind: str = "model"
+    notice: str = ""
+    n_seeds: int = 0
+
+    @property
+    def n_known(self) -> int:
+        return len(self.seeds)
+
+
+def _tracks(n: int) -> str:
+    return f"{n:,} track" + ("" if n == 1 else "s")
+
+
+def cannot_help_notice(n_seeds: int) -> str:
+    """The sentence shown when the model knows none of a playlist's tracks."""
+    which = "the only track" if n_seeds == 1 else f"the {_tracks(n_seeds)}"
+    return (
+        f"The active model knows none of {which} of this playlist, so it cannot propose "
+        "anything for it. Train a model on your library to get proposals."
+    )
+
+
+def known_notice(n_known: int, n_seeds: int) -> str:
+    return f"{n_known:,} of {_tracks(n_seeds)} known to the model"
+
+
+POPULAR_NOTICE = "Popular in your library: this playlist is empty, so these are the tracks "
+POPULAR_NOTICE += "used most in your playlists (not the model's proposals)."
+
+
+def synthetic_allowed(library: Library, source: str | None, seeds: Sequence[str]) -> bool:
+    """Whether invented demo tracks may be proposed: for a demo playlist (or a copy of
+    one: every track synthetic), or an empty one in a library that holds only the demo."""
+    if source == DEMO_SOURCE:
+        return True
+    if seeds:
+        return library.synthetic_uris(seeds) == set(seeds)
+    return set(library.source_counts()) <= {DEMO_SOURCE}
+
 
 # Ask the model for this many times k when filters may drop some of its proposals.
 FILTER_HEADROOM = 4
@@ -67,37 +125,85 @@ def recommend_for_seeds(
     blocked_artists: Iterable[str] = (),
     playlist_id: int | None = None,
     explain: bool = True,
+    source: str | None = None,
     name: str = "",
-) -> tuple[int, RecommendResult]:
+) -> tuple[int | None, PlaylistRecommendations]:
     """Recommends for seed URIs, applies the filters, stores the run.
 
-    ``name`` is the playlist's name: the content model reads its words.
+    Synthetic (demo) tracks are proposed only where :func:`synthetic_allowed` says so.
+    No seeds: the library's most used tracks, labelled as such (kind "popular"). Seeds
+    but none known to the model: no proposals and a notice (kind "none"); the model's
+    popularity fallback is never passed off as a recommendation. ``name`` is the
+    playlist's name: the content model reads its words (alone for an empty playlist).
 
     Returns:
-        (run id, result) — the result's recommendations are the stored ones.
+        (run id or None when no run was stored, result) — the result's recommendations
+        are the stored ones.
     """
+    seeds = list(dict.fromkeys(seed_uris))
+    allow_synthetic = synthetic_allowed(library, source, seeds)
     blocked = list(blocked_artists)
     filtered = bool(max_per_artist or blocked)
     ask = k * FILTER_HEADROOM if filtered else k
-    result = service.recommend(seed_uris, ask, explain=explain, name=name)
+    if not seeds and not service.reads_name(name):
+        popular = library.popular_tracks(ask, exclude_synthetic=not allow_synthetic)
+        recs = [
+            Recommendation(i + 1, uri, float(n), float(n)) for i, (uri, n) in enumerate(popular)
+        ]
+        recs = filter_by_artist(
+            library, recs, k, max_per_artist=max_per_artist, blocked_artists=blocked
+        )
+        return None, PlaylistRecommendations(
+            POPULAR_MODEL, recs, [], [], kind="popular", notice=POPULAR_NOTICE
+        )
+    _, known, unknown = service.encode(seeds)
+    if seeds and not known:
+        return None, PlaylistRecommendations(
+            service.model_name,
+            [],
+            unknown,
+            [],
+            kind="none",
+            notice=cannot_help_notice(len(seeds)),
+            n_seeds=len(seeds),
+        )
+    exclude = () if allow_synthetic else library.synthetic_uris()
+    result = service.recommend(seeds, ask, exclude=exclude, explain=explain, name=name)
     recs = filter_by_artist(
         library,
         result.recommendations,
         k,
         max_per_artist=max_per_artist,
         blocked_artists=blocked,
-        seed_uris=seed_uris,
+        seed_uris=seeds,
     )
-    result = RecommendResult(result.model, recs, result.unknown_seeds, result.seeds)
+    kind, notice = "model", ""
+    if unknown:
+        notice = known_notice(len(known), len(seeds))
+    if not recs and exclude and not result.recommendations:
+        kind = "none"
+        notice = (
+            "The active model knows only invented demo tracks, which are never proposed "
+            "for a real playlist. Train a model on your library to get proposals."
+        )
+    out = PlaylistRecommendations(
+        result.model,
+        recs,
+        result.unknown_seeds,
+        result.seeds,
+        kind=kind,
+        notice=notice,
+        n_seeds=len(seeds),
+    )
     run_id = library.save_recommendation_run(
         playlist_id=playlist_id,
         model=service.model_name,
         checkpoint=service.checkpoint_path,
-        seeds=list(seed_uris),
-        unknown_seeds=result.unknown_seeds,
+        seeds=seeds,
+        unknown_seeds=out.unknown_seeds,
         recommendations=recs,
     )
-    return run_id, result
+    return run_id, out
 
 
 def recommend_for_playlist(
@@ -109,7 +215,7 @@ def recommend_for_playlist(
     max_per_artist: int = 0,
     blocked_artists: Iterable[str] = (),
     explain: bool = True,
-) -> tuple[int, RecommendResult]:
+) -> tuple[int | None, PlaylistRecommendations]:
     """Recommends continuations of a library playlist and stores the run.
 
     Raises:
@@ -125,7 +231,39 @@ def recommend_for_playlist(
         blocked_artists=blocked_artists,
         playlist_id=playlist_id,
         explain=explain,
+        source=playlist.source,
         name=playlist.name,
+    )
+
+
+def library_coverage(library: Library, track_uris: Sequence[str]) -> tuple[int, int]:
+    """(how many of the library's tracks a model knows, how many tracks the library has).
+
+    Synthetic demo tracks are left out of both counts when the library holds real
+    playlists: they say nothing about whether the model knows the person's music.
+    """
+    vocabulary = set(track_uris)
+    real_only = not synthetic_allowed(library, None, [])
+    synthetic = library.synthetic_uris() if real_only else set()
+    total = known = 0
+    for track in library.iter_all_tracks():
+        if track.uri in synthetic:
+            continue
+        total += 1
+        known += track.uri in vocabulary
+    return known, total
+
+
+def coverage_warning(library: Library, track_uris: Sequence[str]) -> str:
+    """A warning when a checkpoint does not know every track of this library ("" if it
+    does): it was trained on another library, or before the last imports."""
+    known, total = library_coverage(library, track_uris)
+    if total == 0 or known == total:
+        return ""
+    return (
+        f"This model was trained on another library (or before your last imports): it "
+        f"knows {known:,} of the {_tracks(total)} in this library; it proposes nothing for "
+        "playlists whose tracks it does not know. Train on your library to cover them all."
     )
 
 

@@ -18,6 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 from assistant.config import checkpoints_dir
 from assistant.errors import AssistantError, Cancelled, TrainingError
+from assistant.jobs.training_sources import (  # noqa: F401  (re-exported)
+    RATE_META_KEY,
+    SCORE_META_PREFIX,
+    SPOTIFY_SOURCE,
+    SPOTIFY_TRAINING_NOTICE,
+    choose_sources,
+    library_score,
+)
 from assistant.ml.spec import TrainConfig
 from assistant.progress import CancelToken, Progress, ProgressCallback
 from assistant.store.library import Library
@@ -42,6 +50,10 @@ class TrainOutcome:
     device: str = ""
     seconds: float = 0.0
     data: dict[str, Any] = field(default_factory=dict)
+    # Scores on held-out playlists of this library (see assistant.jobs.model_scores).
+    evaluation: dict[str, Any] = field(default_factory=dict)
+    summary: str = ""  # one sentence of those scores
+    worse_than_active: bool = False  # the new model scores below the active one
 
 
 def default_checkpoint_path(model: str, folder: Path | None = None) -> Path:
@@ -49,22 +61,24 @@ def default_checkpoint_path(model: str, folder: Path | None = None) -> Path:
     return (folder or checkpoints_dir()) / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}.ckpt"
 
 
-def validation_split(
-    data: Interactions, seed: int = 0
-) -> tuple[Interactions, Any | None, list[int]]:
-    """Holds out ~10% of playlists (at most 500) as RecSys-style validation cases.
+def holdout(data: Interactions, seed: int = 0) -> tuple[Interactions, list[Any], str]:
+    """Held-out cases of the library's own playlists, and the graph to train on.
+
+    ~10% of playlists (at most 500), RecSys-2018 style (seeds given, the rest hidden);
+    with fewer than :data:`MIN_PLAYLISTS_FOR_VALIDATION` playlists, leave-n-out within
+    playlists instead (see :func:`~assistant.jobs.model_scores.leave_n_out`).
 
     Returns:
-        (training graph, validator or None when the library is too small, the held-out
-        playlists' ids).
+        (training graph, cases — empty when nothing can be held out, protocol name).
     """
-    if data.n_playlists < MIN_PLAYLISTS_FOR_VALIDATION:
-        return data, None, []
     import numpy as np
 
-    from assistant.ml.evaluate import make_validator
+    from assistant.jobs.model_scores import leave_n_out
     from assistant.ml.split import CATEGORIES, CATEGORY_MIN_LENGTH, Case, challenge_split
 
+    if data.n_playlists < MIN_PLAYLISTS_FOR_VALIDATION:
+        train, cases = leave_n_out(data, seed=seed)
+        return (train, cases, "leave-n-out") if cases else (data, [], "")
     n_val = min(MAX_VALIDATION_PLAYLISTS, max(5, data.n_playlists // 10))
     lengths = data.lengths()
     # Only the challenge categories this library's playlists are long enough for.
@@ -76,19 +90,31 @@ def validation_split(
     if fitting:
         split = challenge_split(data, n_val=n_val, n_test=0, seed=seed, categories=fitting)
         if split.val:
-            return split.train, make_validator(split.val), [c.playlist_id for c in split.val]
+            return split.train, list(split.val), "held-out playlists"
     # Short playlists only: hold out whole playlists, the first half as seeds.
     rng = np.random.default_rng(seed)
     rows = rng.permutation(np.flatnonzero(lengths >= 2))[:n_val]
     if len(rows) == 0:
-        return data, None, []
+        return data, [], ""
     cases = []
     for r in rows:
         tracks = data.row(int(r))
         half = len(tracks) // 2
         cases.append(Case(int(r), int(data.playlist_ids[r]), tracks[:half], tracks[half:], "half"))
     keep = np.setdiff1d(np.arange(data.n_playlists), rows)
-    return data.select_rows(keep), make_validator(cases), [c.playlist_id for c in cases]
+    return data.select_rows(keep), cases, "held-out playlists"
+
+
+def validation_split(
+    data: Interactions, seed: int = 0
+) -> tuple[Interactions, Any | None, list[int]]:
+    """:func:`holdout` as (training graph, validator or None, held-out playlist ids)."""
+    from assistant.ml.evaluate import make_validator
+
+    train, cases, _ = holdout(data, seed=seed)
+    if not cases:
+        return data, None, []
+    return train, make_validator(cases), [c.playlist_id for c in cases]
 
 
 def train_on_library(
@@ -101,6 +127,10 @@ def train_on_library(
     kcore: int = 0,
     source: str | None = None,
     slices: int | None = None,
+    include_spotify: bool = False,
+    include_demo: bool = False,
+    compare_with: str | Path | None = None,
+    sources: tuple[str, ...] | list[str] | None = None,
 ) -> TrainOutcome:
     """Trains ``config.model`` on the library's playlists and saves a checkpoint.
 
@@ -111,9 +141,14 @@ def train_on_library(
         report: progress (stage "train", unit "epochs", metrics per epoch).
         cancel: polled every step.
         kcore: keep only the k-core of the graph (0 = everything).
-        source: train on one source's playlists only ("mpd", "file", "local").
+        source: train on one source's playlists only ("mpd", "file", "local", ...).
         slices: train on the MPD playlists of the first N slices only (the study: 50).
-            Spotify playlists are never trained on (see :mod:`assistant.jobs.training_data`).
+        include_spotify: the person allows training on Spotify-imported playlists.
+        include_demo: train on the synthetic demo too (left out by default once the
+            library holds real playlists). See :func:`choose_sources`.
+        sources: the sources the person ticked (default: :func:`choose_sources`'s).
+        compare_with: the active checkpoint: scored on the same held-out cases as the
+            new model, popularity and iALS (see :mod:`assistant.jobs.model_scores`).
 
     Raises:
         InputError: the library has nothing to learn from.
@@ -126,10 +161,25 @@ def train_on_library(
 
     out = Path(out_path) if out_path else default_checkpoint_path(config.model)
     with Library(library_path) as library:
-        data = training_interactions(library, source, slices=slices)
+        sources = choose_sources(
+            library.source_counts(),
+            include_spotify=include_spotify,
+            include_demo=include_demo,
+            only=source,
+            wanted=sources,
+        )
+        data = training_interactions(library, slices=slices, sources=sources)
         if kcore > 1:
             data = data.kcore(kcore)
-        train_data, validator, held_out = validation_split(data, seed=config.seed)
+        train_data, cases, protocol = holdout(data, seed=config.seed)
+        held_out = [c.playlist_id for c in cases]
+        validator = None
+        if cases:
+            from assistant.ml.evaluate import make_validator
+
+            validator = make_validator(cases)
+        else:
+            train_data = data
         if validator is None:
             config = TrainConfig.from_dict({**config.to_dict(), "monitor": "loss"})
         run_id = library.start_training_run(
@@ -152,6 +202,9 @@ def train_on_library(
             result = train(
                 train_data, config, validator=validator, report=on_progress, cancel=cancel
             )
+            scores = _score_on_library(
+                train_data, cases, protocol, result.model, compare_with, seed=config.seed
+            )
             info = {
                 "playlists": data.n_playlists,
                 "tracks": data.n_tracks,
@@ -159,6 +212,7 @@ def train_on_library(
                 "validation_playlists": len(held_out),
                 "kcore": kcore,
                 "slices": slices,
+                "sources": list(sources),
                 "library_fingerprint": library.data_fingerprint(),
                 "library_id": library.library_id(),
             }
@@ -166,7 +220,12 @@ def train_on_library(
                 out,
                 result,
                 data_fingerprint=data.fingerprint(),
-                extra={"data": info, "val_playlist_ids": held_out},
+                extra={
+                    "data": info,
+                    "val_playlist_ids": held_out,
+                    "sources": list(sources),
+                    "evaluation": scores.to_dict(),
+                },
             )
         except Cancelled:
             library.finish_training_run(run_id, status="cancelled", message="cancelled")
@@ -184,15 +243,24 @@ def train_on_library(
                 hint="Nothing was saved and the previous model is kept. Report this "
                 "with the message above.",
             ) from exc
+        library_ndcg = scores.primary("new model")
         library.register_checkpoint(
             path=str(out),
             model=config.model,
-            metrics=result.metrics,
+            metrics={**result.metrics, **({"library_ndcg": library_ndcg} if cases else {})},
             config=config.to_dict(),
             data_fingerprint=data.fingerprint(),
             training_run_id=run_id,
+            sources=sources,
         )
         library.finish_training_run(run_id, status="finished", checkpoint_path=str(out))
+        record_score(library, str(out), scores, "new model")
+        epoch_seconds = [h["seconds"] for h in result.history if h.get("seconds")]
+        if epoch_seconds and data.n_edges and result.device == "cpu":
+            per_entry = sum(epoch_seconds) / len(epoch_seconds) / data.n_edges
+            library.set_meta(RATE_META_KEY, f"{per_entry * 64 / max(8, config.dim):.3g}")
+        if scores.active_path:
+            record_score(library, scores.active_path, scores, "active model")
     return TrainOutcome(
         checkpoint_path=out,
         metrics=result.metrics,
@@ -203,7 +271,114 @@ def train_on_library(
         device=result.device,
         seconds=result.seconds,
         data=info,
+        evaluation=scores.to_dict(),
+        summary=scores.sentence() if scores.cases else "",
+        worse_than_active=scores.new_is_worse,
     )
+
+
+def record_score(library: Library, path: str, scores: Any, who: str) -> None:
+    """Keeps a model's score on this library (for the Model menu and ``models``)."""
+    value = scores.primary(who)
+    if value is None:
+        return
+    library.set_meta(
+        SCORE_META_PREFIX + str(Path(path).resolve()),
+        json.dumps(
+            {
+                "ndcg": value,
+                "cases": scores.cases,
+                "protocol": scores.protocol,
+                "fingerprint": library.data_fingerprint(),
+            }
+        ),
+    )
+
+
+def _score_on_library(
+    train: Interactions,
+    cases: list[Any],
+    protocol: str,
+    model: Any,
+    compare_with: str | Path | None,
+    *,
+    seed: int,
+) -> Any:
+    from assistant.jobs.model_scores import score_models
+    from assistant.ml.recommend import RecommenderService
+
+    active = None
+    path = ""
+    if compare_with and Path(compare_with).exists():
+        path = str(Path(compare_with).resolve())
+        try:
+            active = RecommenderService.load(path)
+        except AssistantError:  # a damaged active model: nothing to compare with
+            active, path = None, ""
+    return score_models(
+        train,
+        cases,
+        protocol,
+        new_model=model,
+        active_service=active,
+        active_path=path,
+        seed=seed,
+    )
+
+
+def score_checkpoints(
+    library_path: Path,
+    paths: list[str],
+    *,
+    report: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, float]:
+    """Scores checkpoints on this library's held-out playlists (the default training
+    sources and cases) and stores each score; returns {path: NDCG}.
+
+    The scores are comparable with the ones training stores only roughly: training
+    scores on the cases it held out of *its* graph; these checkpoints may have seen
+    the very playlists scored here (then they score too well).
+    """
+    from assistant.jobs.model_scores import VocabularyScorer
+    from assistant.ml.recommend import RecommenderService
+
+    out: dict[str, float] = {}
+    with Library(library_path) as library:
+        from assistant.jobs.training_data import training_interactions
+
+        data = training_interactions(library)
+        train, cases, protocol = holdout(data)
+        scored = [c for c in cases if len(c.targets)]
+        if not scored:
+            return out
+        for n, path in enumerate(paths):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            if report is not None:
+                report(Progress("score", n, len(paths), "models", Path(path).name))
+            try:
+                service = RecommenderService.load(path)
+            except AssistantError:
+                continue
+            metrics = VocabularyScorer(service, train.track_uris).evaluate(scored)
+            value = round(float(metrics["ndcg"]), 6)
+            library.set_meta(
+                SCORE_META_PREFIX + str(Path(path).resolve()),
+                json.dumps(
+                    {
+                        "ndcg": value,
+                        "cases": len(scored),
+                        "protocol": protocol,
+                        "fingerprint": library.data_fingerprint(),
+                    }
+                ),
+            )
+            out[path] = value
+    return out
+
+
+SOURCE_OPTIONS = ("include_spotify", "include_demo")
 
 
 def train_in_child(
@@ -218,8 +393,23 @@ def train_in_child(
     the parent names it, so only the child imports the training code). The outcome goes
     back as plain data (unpickling the core's own class would make the parent import the
     training modules)."""
+    fields = dict(fields)
+    # Which sources to train on, and the model to compare with, travel with the form's
+    # fields (see TrainDialog.source_options).
+    options: dict[str, Any] = {k: bool(fields.pop(k)) for k in SOURCE_OPTIONS if k in fields}
+    if fields.get("compare_with"):
+        options["compare_with"] = str(fields.pop("compare_with"))
+    fields.pop("compare_with", None)
+    if fields.get("sources") is not None:
+        options["sources"] = tuple(fields.pop("sources"))
+    fields.pop("sources", None)
     outcome = train_on_library(
-        library_path, TrainConfig(**fields), out_path=out_path, report=report, cancel=cancel
+        library_path,
+        TrainConfig(**fields),
+        out_path=out_path,
+        report=report,
+        cancel=cancel,
+        **options,
     )
     plain = {f.name: getattr(outcome, f.name) for f in dataclasses.fields(outcome)}
     # JSON round trip: paths and numpy numbers become plain str/float.

@@ -191,6 +191,15 @@ class RecommenderService:
                 known.setdefault(j, uri)
         return np.fromiter(known, dtype=np.int64, count=len(known)), list(known.values()), unknown
 
+    def reads_name(self, name: str) -> bool:
+        """Whether this model knows a word of a playlist name (the content model only):
+        then a playlist with no seed still gets proposals of its own."""
+        if not name or not isinstance(self.inference, ContentInference):
+            return False
+        from assistant.ml.hetero import encode_tokens
+
+        return len(encode_tokens(name, self._token_index)) > 0
+
     def recommend(
         self,
         seed_uris: Sequence[str],

@@ -64,9 +64,10 @@ Connecting Spotify
   choose to import (names, track names, artists, albums) in your local library, and which
   library playlist you exported to which Spotify playlist.
 - Everything stays on this computer; nothing is sent anywhere except to Spotify itself.
-  Spotify content is not used to train the recommendation model.
-- "Disconnect Spotify" (or `playlist-assistant spotify disconnect`) deletes the token and
-  everything imported from Spotify.
+  Your Spotify playlists train the recommendation model only if you allow it (you are
+  asked once, the first time a training would include them).
+- "Disconnect Spotify" (or `playlist-assistant spotify disconnect`) deletes the token,
+  everything imported from Spotify, and every model trained on it.
 """
 
 
@@ -98,10 +99,24 @@ class TokenCache(CacheHandler):
         self.path = path or token_path()
 
     def get_cached_token(self) -> dict[str, Any] | None:
+        """The stored token, or None when there is none or it is not one we can use.
+
+        A file that is JSON but lacks ``access_token`` or a numeric ``expires_at`` (hand
+        edited, written by another tool, cut short) means "not signed in": spotipy would
+        otherwise fail with a KeyError/TypeError in every command.
+        """
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError):
+            info = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
             return None
+        if not (
+            isinstance(info, dict)
+            and isinstance(info.get("access_token"), str)
+            and isinstance(info.get("expires_at"), int | float)
+            and not isinstance(info.get("expires_at"), bool)
+        ):
+            return None
+        return info
 
     def save_token_to_cache(self, token_info: dict[str, Any]) -> None:
         # mkstemp creates the file with mode 0600 in open(2) itself: chmod-ing afterwards
@@ -265,7 +280,7 @@ def wait_for_code(
             if waited >= timeout:
                 raise SpotifyError(
                     f"No answer from the browser within {timeout:.0f} s.",
-                    hint=f"Sign in again; if no browser opened, open this address yourself:\n{auth_url}",
+                    hint=no_answer_hint(port, auth_url),
                 )
     finally:
         server.shutdown()
@@ -282,6 +297,20 @@ def wait_for_code(
             hint="Sign in again and choose Agree on Spotify's page.",
         )
     return answer["code"]
+
+
+def no_answer_hint(port: int, auth_url: str) -> str:
+    """What usually causes a sign-in that never comes back, and what to do."""
+    return (
+        "This usually means Spotify showed an error page instead of sending the browser "
+        "back to the app:\n"
+        "- the client ID is wrong (copy it again from your app in the Spotify developer "
+        "dashboard), or\n"
+        f"- the redirect URI is not registered for that app: add exactly {redirect_uri(port)} "
+        "under Redirect URIs in the dashboard and save.\n"
+        "Then sign in again. If no browser opened, open this address yourself:\n"
+        f"{auth_url}"
+    )
 
 
 def new_state() -> str:

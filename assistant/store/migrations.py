@@ -173,8 +173,84 @@ def _v_faults(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('library_id', lower(hex(randomblob(16))))")
 
 
+
+# Demo playlists carry pids from this one up (see assistant.sources.demo.PID_BASE; repeated
+# here because a migration must not change when that module does).
+_DEMO_PID_BASE = 9_000_000
+
+
+def _v_demo_source(conn: sqlite3.Connection) -> None:
+    """The synthetic demo catalog gets its own source ``demo``; its tracks are marked.
+
+    Until now demo playlists were stored as ``mpd`` playlists (pids from 9,000,000 up,
+    far above the real MPD's), so they were listed and trained on with the real MPD.
+    SQLite cannot alter a CHECK constraint, and rebuilding ``playlists`` would cascade
+    deletes into ``playlist_tracks``; SQLite's documented way to relax a CHECK constraint
+    is to edit the stored schema text (https://sqlite.org/lang_altertable.html, "making
+    other kinds of table schema changes"), which changes no stored row.
+    """
+    (sql,) = conn.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'playlists'"
+    ).fetchone()
+    if "'demo'" not in sql:
+        widened = sql.replace("'local')", "'local', 'demo')", 1)
+        if widened == sql:
+            raise LibraryError("Unexpected schema of the playlists table; cannot add 'demo'.")
+        (schema_version,) = conn.execute("PRAGMA schema_version").fetchone()
+        conn.execute("PRAGMA writable_schema = ON")
+        conn.execute(
+            "UPDATE sqlite_master SET sql = ? WHERE type = 'table' AND name = 'playlists'",
+            (widened,),
+        )
+        conn.execute(f"PRAGMA schema_version = {int(schema_version) + 1}")
+        conn.execute("PRAGMA writable_schema = OFF")
+    conn.execute("ALTER TABLE tracks ADD COLUMN synthetic INTEGER NOT NULL DEFAULT 0")
+    conn.execute(
+        "UPDATE playlists SET source = 'demo' WHERE source = 'mpd' "
+        "AND CAST(source_ref AS INTEGER) >= ?",
+        (_DEMO_PID_BASE,),
+    )
+    conn.execute("UPDATE imports SET kind = 'demo' WHERE path LIKE '%mpd.slice.demo-%'")
+    conn.execute(
+        "UPDATE tracks SET synthetic = 1 WHERE uri IN (SELECT pt.track_uri "
+        "FROM playlist_tracks pt JOIN playlists p ON p.id = pt.playlist_id "
+        "WHERE p.source = 'demo')"
+    )
+
+
+def _v_spotify(conn: sqlite3.Connection) -> None:
+    """Spotify bookkeeping a real person needs.
+
+    - ``spotify_exports`` replaces ``spotify_links``: one export record per (library
+      playlist, Spotify playlist) instead of per library playlist. Appending a playlist to
+      another Spotify playlist (``export --to``) used to overwrite the record of the one
+      an earlier plain export had created, so the next plain export made a second Spotify
+      playlist of the same name.
+    - ``checkpoints.sources``: the playlist sources a checkpoint was trained on (a JSON
+      list), so that "Disconnect Spotify" can delete every model trained on Spotify content.
+    """
+    conn.execute("ALTER TABLE checkpoints ADD COLUMN sources TEXT NOT NULL DEFAULT '[]'")
+    conn.execute(
+        """CREATE TABLE spotify_exports (
+            playlist_id INTEGER NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+            spotify_playlist_id TEXT NOT NULL,
+            mode TEXT NOT NULL DEFAULT 'create' CHECK (mode IN ('create', 'append')),
+            base_count INTEGER NOT NULL DEFAULT 0,
+            exported_count INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL DEFAULT 'started' CHECK (status IN ('started', 'done')),
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (playlist_id, spotify_playlist_id)
+        )"""
+    )
+    conn.execute(
+        "INSERT INTO spotify_exports SELECT playlist_id, spotify_playlist_id, mode, "
+        "base_count, exported_count, status, updated_at FROM spotify_links"
+    )
+    conn.execute("DROP TABLE spotify_links")
+
+
 Migration = Callable[[sqlite3.Connection], None]
-MIGRATIONS: list[Migration] = [_v1, _v_faults]
+MIGRATIONS: list[Migration] = [_v1, _v_faults, _v_demo_source, _v_spotify]
 SCHEMA_VERSION = len(MIGRATIONS)
 # "PlAs" in ASCII: the value of PRAGMA application_id in every library file.
 APPLICATION_ID = 0x506C4173

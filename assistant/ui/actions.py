@@ -52,6 +52,7 @@ def install(window: MainWindow) -> None:
     w.act_import_folder = _action(w, "Import MPD &folder…", lambda: import_mpd(w, folder=True))
     w.act_import_csv = _action(w, "Import &CSV…", lambda: import_csv(w))
     w.act_export = _action(w, "&Export playlist…", lambda: export(w), "Ctrl+E")
+    w.act_remove_demo = _action(w, "Remove &demo catalog…", lambda: remove_demo(w))
     w.act_settings = _action(w, "Se&ttings…", lambda: open_settings(w), "Ctrl+,")
     w.act_quit = _action(w, "&Quit", w.close, QKeySequence.StandardKey.Quit)
     w.act_undo = w.undo_stack.createUndoAction(w, "&Undo")
@@ -79,6 +80,12 @@ def install(window: MainWindow) -> None:
     w.act_refresh = _action(w, "Re&fresh recommendations", w.playlist_changed, "F5")
     w.act_clear_blocked = _action(w, "&Clear blocked artists", w.clear_blocked)
     w.act_train = _action(w, "&Train a model…", lambda: open_train_dialog(w), "Ctrl+T")
+    w.act_score_models = _action(
+        w,
+        "&Score models on this library",
+        lambda: score_models(w),
+        tip="Measure each model on held-out playlists of this library (NDCG)",
+    )
     w.act_search = _action(
         w, "&Search playlists", lambda: _focus_search(w), QKeySequence.StandardKey.Find
     )
@@ -87,7 +94,8 @@ def install(window: MainWindow) -> None:
     bar = w.menuBar()
     file_menu = bar.addMenu("&File")
     for a in (w.act_new, w.act_new_from_selection, None, w.act_import, w.act_import_folder,
-              w.act_import_csv, w.act_export, None, w.act_settings, None, w.act_quit):  # fmt: skip
+              w.act_import_csv, w.act_export, None, w.act_remove_demo, None, w.act_settings, None,
+              w.act_quit):  # fmt: skip
         file_menu.addSeparator() if a is None else file_menu.addAction(a)
     edit_menu = bar.addMenu("&Edit")
     for a in (w.act_undo, w.act_redo, None, w.act_remove, w.act_up, w.act_down, None,
@@ -140,33 +148,62 @@ def update(window: MainWindow) -> None:
 
 
 def rebuild_model_menu(window: MainWindow) -> None:
-    """Train…, then the bundled checkpoint and every registered one (checkable)."""
+    """Train…, Score…, then the bundled checkpoint and every registered one (checkable),
+    each with its score on this library's held-out playlists when it has one."""
     w = window
+    from assistant.jobs.training_sources import library_score
+    from assistant.ui.table_models import checkpoint_label
+
     menu = w.model_menu
     menu.clear()
     for action in w.model_group.actions():
         w.model_group.removeAction(action)
     menu.addAction(w.act_train)
+    menu.addAction(w.act_score_models)
     menu.addSeparator()
     active = str(active_checkpoint_path(w.settings))
-    entries = [
-        (f"Bundled demo model ({config.BUNDLED_CHECKPOINT.name})", str(config.BUNDLED_CHECKPOINT))
-    ]
-    for rec in w.library.checkpoints():
-        if rec.path == str(config.BUNDLED_CHECKPOINT):
-            continue
-        metric = next(
-            (f" · {k} {v:.3f}" for k, v in rec.metrics.items() if isinstance(v, float)), ""
+    paths = [str(config.BUNDLED_CHECKPOINT)]
+    paths += [r.path for r in w.library.checkpoints() if r.path != str(config.BUNDLED_CHECKPOINT)]
+    w.model_paths = paths
+    for path in paths:
+        score = library_score(w.library, path)
+        here = (
+            f" · NDCG {score['ndcg']:.3f} on this library"
+            if score
+            else " · not scored on this library yet"
         )
-        entries.append((f"{rec.model} — {Path(rec.path).name}{metric}", rec.path))
-    for label, path in entries:
-        action = QAction(label, w, checkable=True)
+        action = QAction(checkpoint_label(path) + here, w, checkable=True)
         action.setChecked(path == active)
-        action.setToolTip(path)
+        tip = path
+        if score:
+            tip += (
+                f"\nNDCG {score['ndcg']:.4f} on {score['cases']} held-out cases of this "
+                f"library ({score['protocol']})"
+            )
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.setData(path)
         action.setEnabled(Path(path).exists())
         action.triggered.connect(lambda _c=False, p=path: w.choose_checkpoint(p))
         w.model_group.addAction(action)
         menu.addAction(action)
+
+
+def score_models(window: MainWindow) -> None:
+    """Scores every listed model on this library's held-out playlists, in the worker."""
+    paths = [p for p in getattr(window, "model_paths", []) if Path(p).exists()]
+    window.statusBar().showMessage("Scoring the models on your library…")
+
+    def done(scores: dict[str, float]) -> None:
+        if window.closed:
+            return
+        rebuild_model_menu(window)
+        window.statusBar().showMessage(f"Scored {len(scores)} models on your library.", 8000)
+        window.models_scored.emit(scores)
+
+    window.worker.submit(
+        jobs.score_models_job, window.library_path, paths, on_result=done, name="score"
+    )
 
 
 def _focus_search(window: MainWindow) -> None:
@@ -233,9 +270,32 @@ def export(window: MainWindow, fmt: str | None = None, out_path: str | None = No
         fmt, out_path = dialog.fmt(), dialog.out_path()
     window.worker.submit(
         jobs.export_job, window.library_path, playlist.id, fmt, out_path,
-        on_result=lambda p: window.statusBar().showMessage(f"Exported to {p}", 8000),
+        on_result=lambda text: window.statusBar().showMessage(text, 15000),
         name="export",
     )  # fmt: skip
+
+
+def remove_demo(window: MainWindow) -> None:
+    """Removes the synthetic demo catalog after asking (its playlists and invented tracks)."""
+    count = window.library.count_playlists("demo")
+    if not count:
+        window.statusBar().showMessage("The library holds no demo catalog.", 5000)
+        return
+    if not window.ask(
+        "Remove demo catalog",
+        f"Remove the {count:,} synthetic demo playlists and their invented tracks from the "
+        "library? Your own playlists stay. The demo can be imported again with "
+        "`playlist-assistant demo`.",
+    ):
+        return
+
+    def done(removed: int) -> None:
+        if window.playlist is not None and window.playlist.source == "demo":
+            window.close_playlist()
+        window.refresh_library()
+        window.statusBar().showMessage(f"Removed {removed:,} demo playlists.", 8000)
+
+    window.worker.submit(jobs.remove_demo_job, window.library_path, on_result=done, name="demo")
 
 
 def open_settings(window: MainWindow) -> None:
@@ -262,9 +322,14 @@ def open_train_dialog(window: MainWindow):
     from assistant.ui.train_dialog import TrainDialog
 
     dialog = TrainDialog(window, config.checkpoints_dir())
-    dialog.trained.connect(
-        lambda outcome: window.set_active_checkpoint(str(outcome.checkpoint_path))
-    )
+
+    def trained(outcome: object) -> None:
+        if dialog.kept_active:  # a worse model: the person chose to keep the active one
+            rebuild_model_menu(window)
+        else:
+            window.set_active_checkpoint(str(outcome.checkpoint_path))  # type: ignore[attr-defined]
+
+    dialog.trained.connect(trained)
     window.train_dialog = dialog
     dialog.show()
     return dialog

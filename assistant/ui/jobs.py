@@ -30,6 +30,8 @@ class RecommendationBatch:
     rows: list[RecommendationRow]
     runs: list[RecommendationRun] = field(default_factory=list)
     unknown_seeds: list[str] = field(default_factory=list)
+    kind: str = "model"  # "model" | "popular" | "none" (see jobs.recommending.KINDS)
+    notice: str = ""  # the sentence for the panel ("" when nothing needs saying)
 
 
 def to_rows(library: Library, recs: Sequence[Recommendation]) -> list[RecommendationRow]:
@@ -78,7 +80,15 @@ def recommend_job(
         rows = to_rows(library, result.recommendations)
         runs = library.recommendation_runs(playlist_id, limit=50)
     return RecommendationBatch(
-        playlist_id, version, run_id, result.model, rows, runs, list(result.unknown_seeds)
+        playlist_id,
+        version,
+        run_id or 0,
+        result.model,
+        rows,
+        runs,
+        list(result.unknown_seeds),
+        kind=result.kind,
+        notice=result.notice,
     )
 
 
@@ -94,6 +104,14 @@ def ensure_demo_job(library_path: str | Path, *, report: ProgressCallback | None
 
     with Library(library_path) as library:
         return bool(ensure_demo_library(library, report=report))
+
+
+def remove_demo_job(library_path: str | Path) -> int:
+    """Removes the synthetic demo catalog; returns the number of playlists removed."""
+    from assistant.jobs.imports import remove_demo
+
+    with Library(library_path) as library:
+        return remove_demo(library)
 
 
 def import_mpd_job(
@@ -117,11 +135,13 @@ def import_csv_job(library_path: str | Path, path: str) -> Any:
 
 
 def export_job(library_path: str | Path, playlist_id: int, fmt: str, out_path: str) -> str:
-    from assistant.jobs.imports import export_playlist_file
+    """Writes the file; returns the status line (which says so when tracks are synthetic)."""
+    from assistant.jobs.imports import export_playlist_file, synthetic_note, synthetic_tracks
 
     with Library(library_path) as library:
         export_playlist_file(library, playlist_id, fmt, out_path)
-    return out_path
+        note = synthetic_note(synthetic_tracks(library, playlist_id))
+    return f"Exported to {out_path}." + (f" {note}" if note else "")
 
 
 def train_job(
@@ -149,6 +169,29 @@ def train_job(
         report=report,
         cancel=cancel,
     )
+
+
+def coverage_job(library_path: str | Path, checkpoint: str | Path, device: str) -> str:
+    """The warning for a model that does not know every track of this library ("" if
+    it does): shown when the person switches models."""
+    from assistant.jobs.recommending import coverage_warning
+
+    service = load_service(checkpoint, device)
+    with Library(library_path) as library:
+        return coverage_warning(library, service.track_uris)
+
+
+def score_models_job(
+    library_path: str | Path,
+    paths: Sequence[str],
+    *,
+    report: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> dict[str, float]:
+    """Each model's NDCG on this library's held-out playlists (stored for the menu)."""
+    from assistant.jobs.training import score_checkpoints
+
+    return score_checkpoints(Path(library_path), list(paths), report=report, cancel=cancel)
 
 
 def warm_up_job(checkpoint: str | Path, device: str) -> tuple[str, str]:

@@ -61,6 +61,7 @@ class MainWindow(QMainWindow):
     error_shown = Signal(str)
     playlist_opened = Signal(int)
     model_changed = Signal(str)
+    models_scored = Signal(object)
 
     def __init__(self, library_path: str | Path, settings: Settings) -> None:
         super().__init__()
@@ -147,6 +148,7 @@ class MainWindow(QMainWindow):
         self.recs.clear_blocked.clicked.connect(self.clear_blocked)
         self.recs.filters_changed.connect(self._filters_changed)
         self.recs.add_button.clicked.connect(self.add_selected_recommendations)
+        self.recs.train_requested.connect(lambda: self.act_train.trigger())
         self.recs.view.doubleClicked.connect(lambda _i: self.add_selected_recommendations())
         self.playlist_panel.model.move_requested.connect(self.move_tracks)
         self.explanation.run_reopen_requested.connect(self.reopen_run)
@@ -419,6 +421,10 @@ class MainWindow(QMainWindow):
         if not self.ask("Delete playlist?", f"Delete “{self.playlist.name}” from the library?"):
             return
         self.library.delete_playlist(self.playlist.id)
+        self.close_playlist()
+
+    def close_playlist(self) -> None:
+        """Shows no playlist (after it was deleted or its source removed)."""
         self.undo_stack.clear()
         self.playlist = None
         self.tracks = []
@@ -426,6 +432,7 @@ class MainWindow(QMainWindow):
         self.playlist_panel.title.setText("<h3>No playlist open</h3>")
         self.playlist_panel.subtitle.setText("")
         self.recs.model.set_rows([])
+        self.recs.clear_outcome()
         self.explanation.show_recommendation(None)
         self.refresh_library()
         self.update_actions()
@@ -468,14 +475,10 @@ class MainWindow(QMainWindow):
             self.stale_dropped += 1  # an answer for an older playlist: never shown
             return
         self._show_rows(batch.rows)
-        self.model_name = batch.model or self.model_name
+        if batch.kind == "model":
+            self.model_name = batch.model or self.model_name
         self.update_model_status()
-        unknown = (
-            f" · {len(batch.unknown_seeds)} track(s) unknown to the model"
-            if batch.unknown_seeds
-            else ""
-        )
-        self.recs.state.setText(f"{len(batch.rows)} proposals by {batch.model}{unknown}")
+        self.recs.show_outcome(batch.kind, batch.notice, len(batch.rows), batch.model)
         self.explanation.set_runs(batch.runs)
         self.recommendations_shown.emit(batch)
 
@@ -499,6 +502,7 @@ class MainWindow(QMainWindow):
         def done(rows: list[RecommendationRow]) -> None:
             self.version += 1  # a pending refresh must not overwrite the reopened run
             self.rec_timer.stop()
+            self.recs.clear_outcome()
             self._show_rows(rows)
             self.recs.state.setText(f"past run {run_id} ({len(rows)} proposals)")
 
@@ -565,6 +569,16 @@ class MainWindow(QMainWindow):
             str(active_checkpoint_path(self.settings)),
             self.settings.device,
             on_result=self._warmed_up,
+            on_error=lambda _e: None,
+        )
+        self.worker.submit(
+            jobs.coverage_job,
+            self.library_path,
+            str(active_checkpoint_path(self.settings)),
+            self.settings.device,
+            on_result=lambda text: (
+                text and not self.closed and self.statusBar().showMessage(text, 15000)
+            ),
             on_error=lambda _e: None,
         )
         self.playlist_changed()

@@ -153,11 +153,13 @@ class RecommendationsPanel(QWidget):
         selection_changed(object): the current RecommendationRow (or None).
         block_artist_requested(str, str): (artist key, artist name) from the context menu.
         filters_changed(): the per-artist limit changed.
+        train_requested(): "Train on my library…" in the empty state was clicked.
     """
 
     selection_changed = Signal(object)
     block_artist_requested = Signal(str, str)
     filters_changed = Signal()
+    train_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -194,6 +196,26 @@ class RecommendationsPanel(QWidget):
         self.add_button.setToolTip("Add the selected tracks to the open playlist (Return)")
         self.extra_actions: list[QAction] = []
 
+        # Shown instead of the table when the model cannot help with this playlist.
+        self.empty = QWidget()
+        self.empty.setAccessibleName("No recommendations")
+        self.empty_text = QLabel("")
+        self.empty_text.setWordWrap(True)
+        self.empty_text.setAccessibleName("Why there are no recommendations")
+        self.train_button = QPushButton("Train on my library…")
+        self.train_button.setAccessibleName("Train on my library")
+        self.train_button.setToolTip("Train a model on the playlists of this library")
+        self.train_button.clicked.connect(self.train_requested)
+        empty_layout = QVBoxLayout(self.empty)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(self.empty_text)
+        empty_row = QHBoxLayout()
+        empty_row.addWidget(self.train_button)
+        empty_row.addStretch(1)
+        empty_layout.addLayout(empty_row)
+        empty_layout.addStretch(2)
+        self.empty.hide()
+
         head = QHBoxLayout()
         head.addWidget(self.title)
         head.addWidget(self.state, 1)
@@ -207,8 +229,37 @@ class RecommendationsPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(head)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.empty, 1)
         layout.addLayout(filters)
         self.set_blocked([])
+
+    def clear_outcome(self) -> None:
+        """Back to the plain table (no playlist, or a reopened past run)."""
+        self.empty.hide()
+        self.view.show()
+        self.title.setText("<b>Recommendations</b>")
+        self.state.setToolTip("")
+
+    def show_outcome(self, kind: str, notice: str, count: int, model: str) -> None:
+        """Header and body for a result: the model's proposals ("N of M tracks known"
+        when only some are), the library's popular tracks (labelled so), or, when the
+        model cannot help, the reason in plain words with "Train on my library…"."""
+        cannot_help = kind == "none"
+        self.empty.setVisible(cannot_help)
+        self.view.setVisible(not cannot_help)
+        self.empty_text.setText(notice)
+        if cannot_help:
+            self.title.setText("<b>Recommendations</b>")
+            self.state.setText("no proposals: the active model does not know this playlist")
+        elif kind == "popular":
+            self.title.setText("<b>Popular in your library</b>")
+            self.state.setText(f"{count} tracks · the playlist is empty")
+            self.state.setToolTip(notice)
+        else:
+            self.title.setText("<b>Recommendations</b>")
+            known = f" · {notice}" if notice else ""
+            self.state.setText(f"{count} proposals by {model}{known}")
+            self.state.setToolTip("")
 
     def set_blocked(self, names: list[str]) -> None:
         self.blocked_label.setText(

@@ -9,8 +9,10 @@ HTTP session belong to the thread that made them). Dialogs are opened non-modall
 
 from __future__ import annotations
 
+import dataclasses
 import webbrowser
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
@@ -43,8 +45,44 @@ from assistant.jobs.spotify_sync import (
     notice_text,
     redirect_uri,
 )
-from assistant.progress import Progress
+from assistant.progress import CancelToken, Progress
 from assistant.store import Library
+
+# -- jobs (run on the worker's pool thread; each opens its own library) ------------------
+
+
+def import_job(
+    settings: Settings, library_path: Path, ids: Sequence[str] | None, *,
+    report: Any = None, cancel: CancelToken | None = None,
+) -> SpotifyImportSummary:  # fmt: skip
+    with Library(library_path) as library:
+        return spotify_sync.import_playlists(
+            spotify_sync.gateway(settings), library, ids, report=report, cancel=cancel
+        )
+
+
+def export_job(
+    settings: Settings, library_path: Path, playlist_id: int, options: dict[str, Any], *,
+    report: Any = None, cancel: CancelToken | None = None,
+) -> ExportResult:  # fmt: skip
+    with Library(library_path) as library:
+        return spotify_sync.export_playlist(
+            spotify_sync.gateway(settings),
+            library,
+            playlist_id,
+            report=report,
+            cancel=cancel,
+            **options,
+        )
+
+
+def disconnect_job(settings: Settings, library_path: Path) -> Any:
+    """Token, Spotify playlists and models trained on them deleted (a DisconnectResult);
+    the settings are a copy: the window applies an active-model change itself."""
+    copy = dataclasses.replace(settings)
+    with Library(library_path) as library:
+        return spotify_sync.disconnect(spotify_sync.gateway(copy), library, copy)
+
 
 # -- dialogs -----------------------------------------------------------------------------
 
@@ -206,14 +244,15 @@ class SpotifyMenu(QObject):
             )
             if not ok or not text.strip():
                 return
-            settings.spotify_client_id = text.strip()
-            save_settings(settings)
+            # Saved once the sign-in succeeds (_connected): a wrong ID must not stick.
+            settings = dataclasses.replace(settings, spotify_client_id=text.strip())
         if not settings.spotify_notice_accepted:
             if not self.window.ask("Connecting Spotify", notice_text() + "\nContinue?"):
                 return
-            settings.spotify_notice_accepted = True
-            save_settings(settings)
+            settings.spotify_notice_accepted = self.settings.spotify_notice_accepted = True
+            save_settings(self.settings)
         self.status.setText("Spotify: waiting for the browser…")
+        self._signing_in = settings
         self._start_progress("Sign in to Spotify in the browser window that opened…", None)
         self.job = self.window.worker.submit(
             spotify_sync.login,
@@ -225,6 +264,10 @@ class SpotifyMenu(QObject):
         )
 
     def _connected(self, user: SpotifyUser) -> None:
+        signed_in = getattr(self, "_signing_in", None)
+        if signed_in is not None and signed_in.spotify_client_id != self.settings.spotify_client_id:
+            self.settings.spotify_client_id = signed_in.spotify_client_id
+            save_settings(self.settings)
         self._close_progress()
         self._show_user(user)
         self.window.statusBar().showMessage(f"Connected to Spotify as {user.display_name}", 5000)
@@ -254,7 +297,7 @@ class SpotifyMenu(QObject):
             return
         self._start_progress("Importing playlists…", len(ids))
         self.job = self.window.worker.submit(
-            spotify_sync.import_playlists,
+            import_job,
             self.settings,
             self.window.library_path,
             ids,
@@ -312,7 +355,7 @@ class SpotifyMenu(QObject):
             self.window.show_error(exc)
 
         self.job = self.window.worker.submit(
-            spotify_sync.export_playlist,
+            export_job,
             self.settings,
             self.window.library_path,
             playlist_id,
@@ -335,23 +378,27 @@ class SpotifyMenu(QObject):
     def disconnect(self) -> None:
         if not self.window.ask(
             "Disconnect Spotify?",
-            "This deletes the Spotify sign-in token and every playlist imported from Spotify "
-            "from the library. Your own playlists stay.",
+            "This deletes the Spotify sign-in token, every playlist imported from Spotify, "
+            "and every model trained on Spotify playlists. Your own playlists stay.",
         ):
             return
         self.job = self.window.worker.submit(
-            spotify_sync.disconnect,
+            disconnect_job,
             self.settings,
             self.window.library_path,
             on_result=self._disconnected,
             on_error=self._failed,
         )
 
-    def _disconnected(self, deleted: int) -> None:
+    def _disconnected(self, result: Any) -> None:
         self.status.setText("Spotify: signed out")
+        if result.active_reset:
+            self.window.set_active_checkpoint(None)  # back to the bundled model
         self.window.refresh_library()
+        models = f", {len(result.checkpoints)} models trained on them" if result.checkpoints else ""
         self.window.statusBar().showMessage(
-            f"Disconnected from Spotify; {deleted} imported playlists deleted.", 8000
+            f"Disconnected from Spotify; {result.playlists} imported playlists{models} deleted.",
+            8000,
         )
 
     # -- progress --------------------------------------------------------------------------

@@ -37,8 +37,9 @@ SOURCE_LABELS = {
     "mpd": "Million Playlist Dataset",
     "spotify": "Spotify",
     "file": "Files",
+    "demo": "Demo (synthetic)",
 }
-SOURCE_ORDER = ("local", "spotify", "file", "mpd")
+SOURCE_ORDER = ("local", "spotify", "file", "mpd", "demo")
 
 
 def format_duration(ms: int) -> str:
@@ -292,10 +293,18 @@ class RunsModel(_RowsModel):
     def cell(self, row: RecommendationRun, r: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
             when = _dt.datetime.fromtimestamp(row.created_at).strftime("%Y-%m-%d %H:%M:%S")
-            return (when, row.model, str(row.k))[column]
+            return (when, checkpoint_label(row.checkpoint, row.model), str(row.k))[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"run {row.id}\ncheckpoint {Path(row.checkpoint).name or row.checkpoint}"
+            return f"run {row.id}\n{row.model}, checkpoint {row.checkpoint or '-'}"
         return None
+
+
+def checkpoint_label(path: str, model: str = "") -> str:
+    """A model as a person tells them apart: the checkpoint's name, not just "gat-mlp"."""
+    name = Path(path).stem if path else ""
+    if name == "demo":
+        return "Bundled demo model"
+    return name or model
 
 
 # -- the library sidebar: sources -> playlists ------------------------------------------

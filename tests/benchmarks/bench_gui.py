@@ -125,6 +125,7 @@ def bench_stall(tmp: Path, epochs: int) -> dict[str, float]:
     window.show()
     window.refresh_library()
     dialog = TrainDialog(window, tmp / "ckpts")
+    dialog.ask_keep_active = lambda _outcome: False  # no modal question in a benchmark
     dialog.show()
 
     settle = QEventLoop()  # let the dialog appear and paint before measuring

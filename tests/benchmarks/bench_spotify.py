@@ -33,6 +33,7 @@ OUT = ROOT / "bench-results" / "spotify.md"
 os.environ.setdefault("PLAYLIST_ASSISTANT_HOME", tempfile.mkdtemp(prefix="bench-spotify-"))
 
 from assistant.config import Settings  # noqa: E402
+from assistant.jobs import spotify_sync as sync  # noqa: E402
 from assistant.sources.spotify import SpotipyGateway  # noqa: E402
 from assistant.sources.spotify_auth import ACCOUNTS_URL_ENV, API_URL_ENV  # noqa: E402
 from assistant.store import Library  # noqa: E402
@@ -65,7 +66,7 @@ def main() -> int:
 
         start_log, start_req = len(fake.log), gw.requests
         t0 = time.perf_counter()
-        summary = gw.import_playlists(library, ids)
+        summary = sync.import_playlists(gw, library, ids)
         seconds = time.perf_counter() - t0
         pages = sum(1 for m, p, _ in fake.log[start_log:] if m == "GET" and p.endswith("/items"))
         lists = sum(
@@ -93,7 +94,7 @@ def main() -> int:
                     library.delete_spotify_links()
                     fake.fail("POST", r"/items$", 429, retry_after=1, after=3)
                     fake.fail("POST", r"/items$", 500, after=6)
-                gw.export_playlist(library, playlist.id, name=f"{playlist.name}+")
+                sync.export_playlist(gw, library, playlist.id, name=f"{playlist.name}+")
                 if not faults:
                     library.delete_spotify_links()
             seconds = time.perf_counter() - t0

@@ -1,4 +1,5 @@
-"""Which playlists of a library a model learns from (Spotify never; slices on request)."""
+"""Which playlists of a library a model learns from (Spotify only on opt-in; slices on
+request)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ def library(tmp_path: Path) -> Library:
     lib.close()
 
 
-def test_spotify_playlists_are_never_trained_on(library: Library) -> None:
+def test_spotify_playlists_are_not_trained_on_by_default(library: Library) -> None:
     data = training_interactions(library)
     assert data.names == ["slice 0", "slice 2", "mine"]
     assert "spotify:track:s1" not in data.track_uris  # not even as an untrained node
@@ -46,9 +47,9 @@ def test_first_n_slices_only(library: Library) -> None:
 def test_nothing_to_learn_from_says_what_to_do(tmp_path: Path) -> None:
     with Library(tmp_path / "only-spotify.sqlite") as lib:
         _save(lib, "from spotify", ["spotify:track:s1"], "spotify", "37i9")
-        with pytest.raises(InputError, match="never trained on") as info:
+        with pytest.raises(InputError, match="only if you allow it") as info:
             training_interactions(lib)
-    assert "Import MPD slices" in str(info.value)
+    assert "--include-spotify" in str(info.value) and "import MPD slices" in str(info.value)
 
 
 def test_artists_and_albums_come_along_as_plain_arrays(tmp_path: Path) -> None:
@@ -66,3 +67,8 @@ def test_artists_and_albums_come_along_as_plain_arrays(tmp_path: Path) -> None:
     assert data.artist_of.tolist() == [0, 0, -1]
     assert data.album_of.tolist() == [0, 1, -1]
     assert data.names == ["road trip"]
+
+
+def test_spotify_playlists_when_allowed(library: Library) -> None:
+    data = training_interactions(library, sources=("mpd", "local", "spotify"))
+    assert data.names == ["slice 0", "slice 2", "mine", "from spotify"]

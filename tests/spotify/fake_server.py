@@ -132,6 +132,14 @@ def episode_object(i: int) -> dict[str, Any]:
     }
 
 
+def unavailable_object(i: int) -> dict[str, Any]:
+    """A track Spotify no longer offers: a track object without ``id``/``uri``, not local."""
+    obj = track_object(700_000 + i)
+    for key in ("id", "uri", "href"):
+        obj.pop(key)
+    return obj
+
+
 def local_object(i: int) -> dict[str, Any]:
     return {
         "name": f"Local {i}",
@@ -200,9 +208,11 @@ class FakeSpotify:
         episodes: int = 0,
         local: int = 0,
         nulls: int = 0,
+        unavailable: int = 0,
         listed: bool = True,
     ) -> str:
-        """Adds a playlist; returns its id. Episodes/local/null entries come after the tracks."""
+        """Adds a playlist; returns its id. Episodes/local/null/unavailable entries come
+        after the tracks."""
         with self.lock:
             self._n += 1
             pid = f"pl{self._n:020d}"
@@ -210,6 +220,7 @@ class FakeSpotify:
             entries += [episode_object(i) for i in range(episodes)]
             entries += [local_object(i) for i in range(local)]
             entries += [None] * nulls
+            entries += [unavailable_object(i) for i in range(unavailable)]
             self.playlists[pid] = {
                 "name": name,
                 "owner": owner,

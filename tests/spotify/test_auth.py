@@ -11,6 +11,7 @@ import requests
 from assistant.config import Settings
 from assistant.domain import Playlist, Track
 from assistant.errors import AuthExpired, InputError, NotSignedIn, SpotifyError
+from assistant.jobs import spotify_sync as sync
 from assistant.sources.spotify import SpotipyGateway
 from assistant.sources.spotify_auth import token_path
 from assistant.store import Library
@@ -105,13 +106,13 @@ def test_disconnect_deletes_token_and_spotify_data(
     fake: FakeSpotify, gateway: SpotipyGateway, library: Library
 ) -> None:
     fake.add_playlist("Mine", range(30))
-    gateway.import_playlists(library)
+    sync.import_playlists(gateway, library)
     local = library.save_playlist(
         Playlist("Local", ["spotify:track:x1"], source="local"), [Track("spotify:track:x1")]
     )
-    gateway.export_playlist(library, local, name="Out")
+    sync.export_playlist(gateway, library, local, name="Out")
     assert library.playlists(source="spotify") and library.spotify_link(local)
-    assert gateway.disconnect(library) == 1
+    assert sync.disconnect(gateway, library, Settings()).playlists == 1
     assert not token_path().exists() and not gateway.signed_in()
     assert library.playlists(source="spotify") == []
     assert library.spotify_link(local) is None

@@ -6,6 +6,7 @@ import pytest
 
 from assistant.domain import Playlist, Track
 from assistant.errors import RateLimited, SpotifyForbidden, SpotifyUnavailable
+from assistant.jobs import spotify_sync as sync
 from assistant.sources.spotify import SpotipyGateway
 from assistant.store import Library
 from tests.spotify.fake_server import FakeSpotify, track_uri
@@ -25,7 +26,7 @@ def test_export_250_tracks_in_3_batches(
 ) -> None:
     pid = local_playlist(library)
     events = []
-    result = gateway.export_playlist(library, pid, name="Party+", report=events.append)
+    result = sync.export_playlist(gateway, library, pid, name="Party+", report=events.append)
     assert result.batches == 3 and result.added == 250 and result.mode == "create"
     assert fake.count("POST", ADD) == 3
     assert fake.uris(result.spotify_playlist_id) == [track_uri(i) for i in range(250)]
@@ -35,11 +36,12 @@ def test_export_250_tracks_in_3_batches(
     assert (link.status, link.exported_count) == ("done", 250)
 
     # Exporting again changes nothing remotely (idempotent) ...
-    again = gateway.export_playlist(library, pid)
-    assert again.added == 0 and again.resumed and len(fake.uris(again.spotify_playlist_id)) == 250
+    again = sync.export_playlist(gateway, library, pid)
+    assert again.added == 0 and again.up_to_date and not again.resumed
+    assert len(fake.uris(again.spotify_playlist_id)) == 250
     # ... and after extending the local playlist only the new tracks are sent.
     library.set_playlist_tracks(pid, [*library.playlist(pid).track_uris, track_uri(0)])
-    third = gateway.export_playlist(library, pid)
+    third = sync.export_playlist(gateway, library, pid)
     assert third.added == 1 and len(fake.uris(third.spotify_playlist_id)) == 251
 
 
@@ -48,7 +50,7 @@ def test_429_within_the_cap_is_waited_out(
 ) -> None:
     pid = local_playlist(library)
     fake.fail("POST", ADD, 429, retry_after=1, after=1)  # the 2nd batch is rate-limited once
-    result = gateway.export_playlist(library, pid)
+    result = sync.export_playlist(gateway, library, pid)
     assert result.added == 250 and result.batches == 3
     assert fake.count("POST", ADD) == 4  # 3 batches + the refused one
     assert fake.uris(result.spotify_playlist_id) == [track_uri(i) for i in range(250)]
@@ -60,13 +62,13 @@ def test_429_beyond_the_cap_stops_and_a_rerun_resumes_without_duplicates(
     pid = local_playlist(library)
     fake.fail("POST", ADD, 429, retry_after=3600, after=1)
     with pytest.raises(RateLimited) as info:
-        gateway.export_playlist(library, pid)
+        sync.export_playlist(gateway, library, pid)
     assert "run the same action again later" in str(info.value)
     link = library.spotify_link(pid)
     assert (link.status, link.exported_count) == ("started", 100)
     assert len(fake.uris(link.spotify_playlist_id)) == 100
 
-    result = gateway.export_playlist(library, pid)  # the second run
+    result = sync.export_playlist(gateway, library, pid)  # the second run
     assert result.resumed and result.added == 150 and result.batches == 2
     assert result.spotify_playlist_id == link.spotify_playlist_id
     assert fake.uris(link.spotify_playlist_id) == [track_uri(i) for i in range(250)]
@@ -79,7 +81,7 @@ def test_500s_are_retried(fake: FakeSpotify, gateway: SpotipyGateway, library: L
     fake.fail("POST", ADD, 500, times=2, after=1)
     gateway._user = None
     assert gateway.current_user().id == "alice"  # two 500s, then success
-    result = gateway.export_playlist(library, pid)
+    result = sync.export_playlist(gateway, library, pid)
     assert fake.uris(result.spotify_playlist_id) == [track_uri(i) for i in range(250)]
 
 
@@ -89,10 +91,10 @@ def test_persistent_500_is_reported_and_resumable(
     pid = local_playlist(library)
     fake.fail("POST", ADD, 503, times=50, after=2)
     with pytest.raises(SpotifyUnavailable, match="kept failing") as info:
-        gateway.export_playlist(library, pid)
+        sync.export_playlist(gateway, library, pid)
     assert "resumes where it stopped" in str(info.value)
     fake.faults.clear()
-    result = gateway.export_playlist(library, pid)
+    result = sync.export_playlist(gateway, library, pid)
     assert result.added == 50 and len(fake.uris(result.spotify_playlist_id)) == 250
 
 
@@ -104,7 +106,7 @@ def test_answer_lost_after_the_add_landed_gives_no_duplicates(
     fake.fail("GET", "^/v1/me/?$", drop=True)  # and a dropped connection on a read
     gateway._user = None
     assert gateway.current_user().id == "alice"
-    result = gateway.export_playlist(library, pid)
+    result = sync.export_playlist(gateway, library, pid)
     assert fake.uris(result.spotify_playlist_id) == [track_uri(i) for i in range(250)]
 
 
@@ -115,7 +117,7 @@ def test_a_lost_create_never_leaves_a_duplicate_playlist(
     pid = local_playlist(library, n=30)
     before = set(fake.playlists)
     fake.fail("POST", "^/v1/me/playlists$", drop=True, apply_first=landed)
-    result = gateway.export_playlist(library, pid)
+    result = sync.export_playlist(gateway, library, pid)
     new = set(fake.playlists) - before
     assert new == {result.spotify_playlist_id}  # exactly one playlist, whatever was lost
     assert fake.uris(result.spotify_playlist_id) == [track_uri(i) for i in range(30)]
@@ -148,15 +150,15 @@ def test_append_to_own_playlist_and_refuse_others(
 ) -> None:
     mine = fake.add_playlist("Mine", range(5))
     theirs = fake.add_playlist("Theirs", range(5), owner="bob")
-    gateway.import_playlists(library, [mine])
+    sync.import_playlists(gateway, library, [mine])
     pid = library.find_playlist(f"spotify:{mine}").id
     # The person extends the imported playlist and appends the result to where it came from.
     library.add_tracks([Track(track_uri(i)) for i in range(100, 103)])
     extended = [*library.playlist(pid).track_uris, *(track_uri(i) for i in range(100, 103))]
     library.set_playlist_tracks(pid, extended)
-    result = gateway.export_playlist(library, pid, to=mine)
+    result = sync.export_playlist(gateway, library, pid, to=mine)
     assert result.mode == "append" and result.added == 3
     assert fake.uris(mine) == extended  # only the new tracks were added
     other = local_playlist(library, 3)
     with pytest.raises(SpotifyForbidden, match="belongs to Bob"):
-        gateway.export_playlist(library, other, to=theirs)
+        sync.export_playlist(gateway, library, other, to=theirs)

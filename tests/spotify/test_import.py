@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from assistant.jobs import spotify_sync as sync
 from assistant.sources.spotify import SpotipyGateway
 from assistant.store import Library
 from tests.spotify.fake_server import FakeSpotify, track_uri
@@ -21,7 +22,7 @@ def test_import_follows_item_pages_and_reports_403(
     mine = fake.add_playlist("Long one", range(130), episodes=2, local=1, nulls=3)
     theirs = fake.add_playlist("Bob's mix", range(500, 510), owner="bob")
     shared = fake.add_playlist("Shared", range(900, 905), owner="bob", collaborative=True)
-    summary = gateway.import_playlists(library, [mine, theirs, shared])
+    summary = sync.import_playlists(gateway, library, [mine, theirs, shared])
 
     assert [i[0] for i in summary.imported] == [mine, shared]
     assert summary.forbidden == [(theirs, "Bob's mix")]  # reported, the others imported
@@ -39,17 +40,17 @@ def test_reimport_is_a_noop_when_unchanged_and_updates_in_place(
     fake: FakeSpotify, gateway: SpotipyGateway, library: Library
 ) -> None:
     pid = fake.add_playlist("Mix", range(60))
-    gateway.import_playlists(library)
+    sync.import_playlists(gateway, library)
     row_id = library.find_playlist(f"spotify:{pid}").id
     reads = fake.count("GET", "/items$")
 
-    again = gateway.import_playlists(library)
+    again = sync.import_playlists(gateway, library)
     assert again.unchanged == [(pid, "Mix")] and again.imported == []
     assert fake.count("GET", "/items$") == reads  # same snapshot: items not even read
 
     fake.playlists[pid]["entries"] = fake.playlists[pid]["entries"][:10]
     fake.playlists[pid]["snapshot"] = "changed"
-    third = gateway.import_playlists(library, [f"spotify:playlist:{pid}"])
+    third = sync.import_playlists(gateway, library, [f"spotify:playlist:{pid}"])
     assert [i[2] for i in third.imported] == [10]
     updated = library.find_playlist(f"spotify:{pid}")
     assert updated.id == row_id and len(updated.track_uris) == 10  # in place, not duplicated
@@ -60,7 +61,7 @@ def test_import_by_id_of_an_unlisted_playlist(
     fake: FakeSpotify, gateway: SpotipyGateway, library: Library
 ) -> None:
     pid = fake.add_playlist("Not followed", range(3), listed=False)
-    summary = gateway.import_playlists(library, [f"https://open.spotify.com/playlist/{pid}"])
+    summary = sync.import_playlists(gateway, library, [f"https://open.spotify.com/playlist/{pid}"])
     assert summary.imported == [(pid, "Not followed", 3)]
-    missing = gateway.import_playlists(library, ["pl99999999999999999999"])
+    missing = sync.import_playlists(gateway, library, ["pl99999999999999999999"])
     assert missing.missing == ["pl99999999999999999999"] and missing.imported == []

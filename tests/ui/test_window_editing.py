@@ -11,7 +11,7 @@ from assistant.ui import actions
 
 
 def _first_mpd(window) -> int:
-    return window.library.playlists(source="mpd", limit=1)[0].id
+    return window.library.playlists(source="demo", limit=1)[0].id
 
 
 def test_opens_on_the_demo_library(window) -> None:

@@ -14,7 +14,7 @@ def _open_and_wait(window, qtbot, playlist_id: int):
 
 
 def _mpd_playlist(window) -> int:
-    return max(window.library.playlists(source="mpd", limit=40), key=lambda p: p.num_tracks).id
+    return max(window.library.playlists(source="demo", limit=40), key=lambda p: p.num_tracks).id
 
 
 def test_selecting_a_playlist_fills_recommendations(rec_window, qtbot) -> None:
