@@ -83,14 +83,20 @@ class LibrarySidebar(QWidget):
             self.playlist_selected.emit(summary.id)
 
     def select_playlist(self, playlist_id: int) -> bool:
-        """Selects (and shows) a playlist in the tree without emitting twice."""
+        """Selects (and shows) a playlist in the tree without emitting twice.
+
+        A row that is already current (the person just clicked it) is never scrolled:
+        moving it during the click put another row under the pointer, and that row got
+        the highlight while the clicked playlist opened. Other rows scroll only as far as
+        needed to be visible.
+        """
         index = self.model.index_of_playlist(playlist_id)
         if not index.isValid():
             return False
         self.tree.expand(index.parent())
         if self.tree.currentIndex() != index:
             self.tree.setCurrentIndex(index)
-        self.tree.scrollTo(index, QAbstractItemView.ScrollHint.PositionAtCenter)
+            self.tree.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
         return True
 
 
