@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolBar
 
-from assistant import config
+from assistant import __version__, config
 from assistant.config import save_settings
 from assistant.ui import jobs
 from assistant.ui.dialogs import ExportDialog, ImportProgressDialog, SettingsDialog
@@ -37,6 +37,19 @@ def _action(
     return action
 
 
+def _stack_twin(window: MainWindow, text: str, stack_action: QAction) -> QAction:
+    """A toolbar action with a fixed label that follows an undo-stack action."""
+    twin = QAction(text, window)
+    twin.setEnabled(stack_action.isEnabled())
+    twin.setToolTip(stack_action.text().replace("&", "") or text)
+    twin.triggered.connect(stack_action.trigger)
+    stack_action.enabledChanged.connect(twin.setEnabled)
+    stack_action.changed.connect(
+        lambda: twin.setToolTip(stack_action.text().replace("&", "") or text)
+    )
+    return twin
+
+
 def install(window: MainWindow) -> None:
     """Creates every action, menu and the toolbar; stores actions as ``window.act_*``."""
     w = window
@@ -47,7 +60,7 @@ def install(window: MainWindow) -> None:
         lambda: w.new_playlist(from_selection=True),
         "Ctrl+Shift+N",
     )
-    w.act_import = _action(w, "&Import MPD files…", lambda: import_mpd(w), "Ctrl+I")
+    w.act_import = _action(w, "&Import playlists (MPD)…", lambda: import_mpd(w), "Ctrl+I")
     w.act_import_folder = _action(w, "Import MPD &folder…", lambda: import_mpd(w, folder=True))
     w.act_import_csv = _action(w, "Import &CSV…", lambda: import_csv(w))
     w.act_export = _action(w, "&Export playlist…", lambda: export(w), "Ctrl+E")
@@ -57,6 +70,10 @@ def install(window: MainWindow) -> None:
     w.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
     w.act_redo = w.undo_stack.createRedoAction(w, "&Redo")
     w.act_redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence.StandardKey.Redo])
+    # The toolbar gets fixed-text twins: the stack's actions say "Undo Add 3 tracks",
+    # which made the toolbar buttons (and everything right of them) jump on every edit.
+    w.act_undo_tool = _stack_twin(w, "Undo", w.act_undo)
+    w.act_redo_tool = _stack_twin(w, "Redo", w.act_redo)
     w.act_remove = _action(
         w, "&Remove tracks", w.remove_selected_tracks, QKeySequence.StandardKey.Delete
     )
@@ -109,8 +126,8 @@ def install(window: MainWindow) -> None:
         w.act_import,
         w.act_export,
         None,
-        w.act_undo,
-        w.act_redo,
+        w.act_undo_tool,
+        w.act_redo_tool,
         None,
         w.act_train,
     ):
@@ -275,10 +292,12 @@ def open_train_dialog(window: MainWindow):
     return dialog
 
 
-def about(window: MainWindow) -> None:
-    QMessageBox.about(
-        window,
-        "About Playlist Assistant",
-        "<b>Playlist Assistant</b><br>Browse and extend playlists with a graph neural network "
-        "that explains every proposal.<br><br>The demo catalog is synthetic.",
+def about_text() -> str:
+    return (
+        f"<b>Playlist Assistant {__version__}</b><br>Browse and extend playlists with a graph "
+        "neural network that explains every proposal.<br><br>The demo catalog is synthetic."
     )
+
+
+def about(window: MainWindow) -> None:
+    QMessageBox.about(window, "About Playlist Assistant", about_text())

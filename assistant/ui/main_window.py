@@ -35,7 +35,7 @@ from assistant.ui import jobs
 from assistant.ui.commands import SetTracksCommand, added, moved, removed
 from assistant.ui.explanation_view import ExplanationView
 from assistant.ui.panels import LibrarySidebar, PlaylistPanel, RecommendationsPanel
-from assistant.ui.table_models import SOURCE_LABELS, RecommendationRow
+from assistant.ui.table_models import SOURCE_LABELS, RecommendationRow, counted, display_name
 from assistant.ui.worker import Job, Worker
 
 BLOCKED_META_KEY = "ui.blocked_artists"
@@ -256,9 +256,11 @@ class MainWindow(QMainWindow):
         wanted = last.value("last_playlist")
         if wanted is not None and self.sidebar.select_playlist(int(wanted)):
             return
-        first = self.library.playlists(limit=1)
+        # The biggest of the first playlists shows what the app does; the alphabetically
+        # first demo playlist ("5k (15)") had 15 tracks and an odd name.
+        first = self.library.playlists(limit=MAX_PER_SOURCE)
         if first:
-            self.sidebar.select_playlist(first[0].id)
+            self.sidebar.select_playlist(max(first, key=lambda p: p.num_tracks).id)
 
     def _warmed_up(self, info: tuple[str, str]) -> None:
         self.model_name, self.device_name = info
@@ -287,11 +289,11 @@ class MainWindow(QMainWindow):
         self.playlist_panel.model.editable = playlist.source == "local"
         self.playlist_panel.model.set_rows(self.tracks)
         label = SOURCE_LABELS.get(playlist.source, playlist.source)
-        self.playlist_panel.title.setText(f"<h3>{_esc(playlist.name)}</h3>")
+        self.playlist_panel.title.setText(f"<h3>{_esc(display_name(playlist.name))}</h3>")
         minutes = sum(t.duration_ms for t in self.tracks) // 60_000
         note = "" if playlist.source == "local" else " · editing makes a local copy"
         self.playlist_panel.subtitle.setText(
-            f"{label} · {len(self.tracks)} tracks · {minutes} min{note}"
+            f"{label} · {counted(len(self.tracks), 'track')} · {minutes} min{note}"
         )
         self.sidebar.select_playlist(playlist_id)
         if not same:
@@ -485,11 +487,11 @@ class MainWindow(QMainWindow):
         self.model_name = batch.model or self.model_name
         self.update_model_status()
         unknown = (
-            f" · {len(batch.unknown_seeds)} track(s) unknown to the model"
+            f" · {counted(len(batch.unknown_seeds), 'track')} unknown to the model"
             if batch.unknown_seeds
             else ""
         )
-        self.recs.state.setText(f"{len(batch.rows)} proposals by {batch.model}{unknown}")
+        self.recs.state.setText(f"{counted(len(batch.rows), 'proposal')} by {batch.model}{unknown}")
         self.explanation.set_runs(batch.runs)
         self.recommendations_shown.emit(batch)
 

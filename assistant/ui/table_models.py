@@ -46,6 +46,16 @@ def format_duration(ms: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """``1 track``, ``2 tracks``, ``1,204 tracks``."""
+    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
+
+
+def display_name(name: str) -> str:
+    """A name as shown: imported names often carry leading or trailing blanks."""
+    return " ".join(name.split()) if name else name
+
+
 def track_label(track: Track | None, uri: str) -> str:
     """``Title – Artist`` for people; the URI when the library does not know the track."""
     if track is None or not track.name:
@@ -388,9 +398,12 @@ class PlaylistTreeModel(QAbstractItemModel):
             return None
         p = self._playlists[index.internalId() - 1][index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{p.name}  ({p.num_tracks})"
+            return f"{display_name(p.name)}  ({p.num_tracks})"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{p.name}\n{p.num_tracks} tracks · {p.source}:{p.source_ref}"
+            return (
+                f"{display_name(p.name)}\n{counted(p.num_tracks, 'track')} · "
+                f"{p.source}:{p.source_ref}"
+            )
         if role == ROW_ROLE:
             return p
         return None
