@@ -37,16 +37,22 @@ def _action(
     return action
 
 
-def _stack_twin(window: MainWindow, text: str, stack_action: QAction) -> QAction:
-    """A toolbar action with a fixed label that follows an undo-stack action."""
+def _stack_twin(window: MainWindow, text: str, *, redo: bool = False) -> QAction:
+    """A toolbar action with a fixed label that follows the undo stack; what it would
+    undo is in its tooltip."""
+    stack = window.undo_stack
     twin = QAction(text, window)
-    twin.setEnabled(stack_action.isEnabled())
-    twin.setToolTip(stack_action.text().replace("&", "") or text)
-    twin.triggered.connect(stack_action.trigger)
-    stack_action.enabledChanged.connect(twin.setEnabled)
-    stack_action.changed.connect(
-        lambda: twin.setToolTip(stack_action.text().replace("&", "") or text)
-    )
+    twin.setToolTip(text)
+    if redo:
+        twin.setEnabled(stack.canRedo())
+        twin.triggered.connect(stack.redo)
+        stack.canRedoChanged.connect(twin.setEnabled)
+        stack.redoTextChanged.connect(twin.setToolTip)
+    else:
+        twin.setEnabled(stack.canUndo())
+        twin.triggered.connect(stack.undo)
+        stack.canUndoChanged.connect(twin.setEnabled)
+        stack.undoTextChanged.connect(twin.setToolTip)
     return twin
 
 
@@ -72,8 +78,8 @@ def install(window: MainWindow) -> None:
     w.act_redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence.StandardKey.Redo])
     # The toolbar gets fixed-text twins: the stack's actions say "Undo Add 3 tracks",
     # which made the toolbar buttons (and everything right of them) jump on every edit.
-    w.act_undo_tool = _stack_twin(w, "Undo", w.act_undo)
-    w.act_redo_tool = _stack_twin(w, "Redo", w.act_redo)
+    w.act_undo_tool = _stack_twin(w, "Undo")
+    w.act_redo_tool = _stack_twin(w, "Redo", redo=True)
     w.act_remove = _action(
         w, "&Remove tracks", w.remove_selected_tracks, QKeySequence.StandardKey.Delete
     )

@@ -64,3 +64,67 @@ def test_first_start_opens_the_biggest_playlist(make_window, demo_library, qtbot
         w.start()
     biggest = max(w.library.playlists(), key=lambda p: p.num_tracks)
     assert w.playlist.track_uris and len(w.playlist.track_uris) == biggest.num_tracks
+
+
+def _explained_row(n_reasons: int):
+    from assistant.domain import Reason, Recommendation, Track
+    from assistant.ui.table_models import RecommendationRow
+
+    tracks = [
+        Track(f"spotify:track:{i}", f"A rather long song title number {i}", "", f"Artist {i}")
+        for i in range(n_reasons + 1)
+    ]
+    # In playlist order the weak reasons come first: the panel must reorder them.
+    contributions = [0.03, 0.2, 0.5, 0.27][:n_reasons]
+    attention = [0.03, 0.2, 0.5, 0.27][:n_reasons] if n_reasons > 1 else [1.0]
+    reasons = tuple(
+        Reason(t.uri, a, c) for t, a, c in zip(tracks[1:], attention, contributions, strict=True)
+    )
+    rec = Recommendation(1, tracks[0].uri, 0.1 + sum(contributions), 0.1, reasons)
+    return RecommendationRow(rec, tracks[0], {t.uri: t for t in tracks[1:]})
+
+
+def test_explanation_reads_as_a_sentence_with_absolute_bars(qtbot) -> None:
+    from assistant.ui.explanation_view import ExplanationView
+    from assistant.ui.table_models import VALUE_ROLE
+
+    view = ExplanationView()
+    qtbot.addWidget(view)
+    view.show_recommendation(_explained_row(4))
+    sentence = view.sentence.text()
+    assert sentence.startswith("Mostly because of A rather long song title number 3")
+    assert "(50%)" in sentence and "2 more tracks" in sentence
+    model = view.reasons
+    shares = [model.row_at(r).reason.contribution for r in range(model.rowCount())]
+    assert shares == sorted(shares, reverse=True)  # by contribution, not playlist order
+    weakest = model.rowCount() - 1
+    # 3% attention draws a 3% bar, not a nearly full one.
+    assert abs(model.index(weakest, 1).data(VALUE_ROLE) - 0.03) < 1e-9
+    assert abs(model.index(0, 2).data(VALUE_ROLE) - 0.5) < 1e-9
+    assert view.reasons_view.textElideMode() == Qt.TextElideMode.ElideMiddle
+    label = model.row_at(0).label
+    assert label in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_one_seed_is_said_in_words(qtbot) -> None:
+    from assistant.ui.explanation_view import ExplanationView
+    from assistant.ui.table_models import VALUE_ROLE
+
+    view = ExplanationView()
+    qtbot.addWidget(view)
+    view.show_recommendation(_explained_row(1))
+    assert "only track" in view.sentence.text()
+    assert view.reasons.index(0, 1).data() != "100%"
+    assert view.reasons.index(0, 1).data(VALUE_ROLE) is None
+
+
+def test_recommendations_show_rank_and_strength_not_scores() -> None:
+    from assistant.ui.table_models import VALUE_ROLE, RecommendationsModel
+
+    model = RecommendationsModel()
+    model.set_rows([_explained_row(4)])
+    assert model.headerData(3, Qt.Orientation.Horizontal) == "Strength"
+    assert model.index(0, 0).data() == "1"
+    assert model.index(0, 3).data() == ""
+    assert model.index(0, 3).data(VALUE_ROLE) == 1.0
+    assert "model score 1.1000" in model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole)
