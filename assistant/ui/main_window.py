@@ -32,7 +32,14 @@ from assistant.errors import AssistantError, Cancelled
 from assistant.store.library import Library
 from assistant.ui import actions as window_actions
 from assistant.ui import jobs
-from assistant.ui.commands import SetTracksCommand, added, moved, removed
+from assistant.ui.commands import (
+    CopyPlaylistCommand,
+    PlaylistRef,
+    SetTracksCommand,
+    added,
+    moved,
+    removed,
+)
 from assistant.ui.explanation_view import ExplanationView
 from assistant.ui.panels import LibrarySidebar, PlaylistPanel, RecommendationsPanel
 from assistant.ui.table_models import SOURCE_LABELS, RecommendationRow, counted, display_name
@@ -91,6 +98,8 @@ class MainWindow(QMainWindow):
         self.device_name = settings.device
         self._open_errors: dict[str, QMessageBox] = {}
         self.ask = self._ask  # replaced in tests: (title, text) -> bool
+        self.confirm = self._confirm  # replaced in tests: (title, text, accept) -> bool
+        self._refs: list[PlaylistRef] = []
         self.blocked = self._load_blocked()
 
         self.setWindowTitle("Playlist Assistant")
@@ -315,58 +324,96 @@ class MainWindow(QMainWindow):
 
     def apply_tracks(self, playlist_id: int, uris: list[str]) -> None:
         """Writes a playlist's tracks (undo commands call this) and shows the result."""
+        before = (
+            set(self.playlist.track_uris) if self.current_playlist_id() == playlist_id else None
+        )
         try:
             self.library.set_playlist_tracks(playlist_id, uris)
         except AssistantError as exc:
             self.show_error(exc)
             return
+        self._hide_added_recommendations(uris)
+        self.open_playlist(playlist_id)
+        self.refresh_library()
+        if before is not None:
+            self.playlist_panel.flash([u for u in uris if u not in before])
+
+    def _hide_added_recommendations(self, uris: list[str]) -> None:
         # Hide what was just added at once; the debounced refresh brings new ones.
         present = set(uris)
         kept = [r for r in self.recs.model.rows() if r.uri not in present]
         if len(kept) != self.recs.model.rowCount():
             self.recs.model.set_rows(kept)
-        self.open_playlist(playlist_id)
-        self.refresh_library()
 
-    def editable_playlist(self) -> Playlist | None:
-        """The open playlist if it may be edited; offers a local copy of an imported one."""
-        if self.playlist is None:
-            return None
-        if self.playlist.source == "local":
-            return self.playlist
-        source = SOURCE_LABELS.get(self.playlist.source, self.playlist.source)
-        if not self.ask(
-            "Edit a copy?",
-            f"“{self.playlist.name}” comes from {source} and is kept as imported.\n"
-            "Save it as a local playlist and edit that copy?",
-        ):
-            return None
-        new_id = self.library.create_local_playlist(
-            f"{self.playlist.name} (copy)", self.playlist.track_uris
-        )
+    def _create_copy(self, name: str, uris: list[str]) -> int:
+        """Saves an edited imported playlist as a local one (CopyPlaylistCommand.redo)."""
+        before = set(self.playlist.track_uris) if self.playlist else set()
+        new_id = self.library.create_local_playlist(name, uris)
+        self._hide_added_recommendations(uris)
         self.refresh_library()
         self.open_playlist(new_id)
-        return self.playlist
+        self.playlist_panel.flash([u for u in uris if u not in before])
+        return new_id
+
+    def _drop_copy(self, copy_id: int, original_id: int) -> None:
+        """Deletes the copy made by the first edit (CopyPlaylistCommand.undo)."""
+        with contextlib.suppress(AssistantError):  # already gone: nothing to undo
+            self.library.delete_playlist(copy_id)
+        self.refresh_library()
+        self.open_playlist(original_id)
+
+    def _ref(self, playlist_id: int) -> PlaylistRef:
+        """The shared id holder of a playlist the undo stack edits."""
+        for ref in self._refs:
+            if ref.id == playlist_id:
+                return ref
+        ref = PlaylistRef(playlist_id)
+        self._refs.append(ref)
+        return ref
 
     def edit_tracks(self, after: list[str], text: str) -> None:
-        playlist = self.editable_playlist()
+        """One undoable edit of the open playlist; an imported one is edited as a copy."""
+        playlist = self.playlist
         if playlist is None or playlist.id is None or after == playlist.track_uris:
             return
+        if playlist.source == "local":
+            self.undo_stack.push(
+                SetTracksCommand(
+                    self.apply_tracks, self._ref(playlist.id), playlist.track_uris, after, text
+                )
+            )
+            return
+        source = SOURCE_LABELS.get(playlist.source, playlist.source)
+        if not self.confirm(
+            "Edit a copy?",
+            f"“{display_name(playlist.name)}” comes from {source} and is kept as imported.\n"
+            "Save it as a local playlist and edit that copy?",
+            "Edit a copy",
+        ):
+            return
+        ref = PlaylistRef(0)
+        self._refs.append(ref)
         self.undo_stack.push(
-            SetTracksCommand(self.apply_tracks, playlist.id, playlist.track_uris, after, text)
+            CopyPlaylistCommand(
+                self._create_copy,
+                self._drop_copy,
+                playlist.id,
+                f"{display_name(playlist.name)} (copy)",
+                after,
+                text,
+                ref,
+            )
         )
 
     def add_selected_recommendations(self) -> None:
         rows = self.recs.selected() or ([self.recs.current()] if self.recs.current() else [])
         if not rows or self.playlist is None:
             return
-        # Before editable_playlist(): making a local copy clears the panel.
-        uris = [r.uri for r in rows]
-        playlist = self.editable_playlist()
-        if playlist is None:
-            return
-        n = len(uris)
-        self.edit_tracks(added(playlist.track_uris, uris), f"Add {n} track{'s' * (n != 1)}")
+        n = len(rows)
+        self.edit_tracks(
+            added(self.playlist.track_uris, [r.uri for r in rows]),
+            f"Add {n} track{'s' * (n != 1)}",
+        )
 
     def remove_selected_tracks(self) -> None:
         rows = self.playlist_panel.selected_rows()
@@ -414,6 +461,7 @@ class MainWindow(QMainWindow):
             return None
         new_id = self.library.create_local_playlist(name.strip(), list(dict.fromkeys(uris)))
         self.undo_stack.clear()
+        self._refs.clear()
         self.refresh_library()
         self.open_playlist(new_id)
         return new_id
@@ -433,10 +481,15 @@ class MainWindow(QMainWindow):
     def delete_playlist(self) -> None:
         if self.playlist is None or self.playlist.id is None:
             return
-        if not self.ask("Delete playlist?", f"Delete “{self.playlist.name}” from the library?"):
+        if not self.confirm(
+            "Delete playlist?",
+            f"Delete “{display_name(self.playlist.name)}” from the library?",
+            "Delete",
+        ):
             return
         self.library.delete_playlist(self.playlist.id)
         self.undo_stack.clear()
+        self._refs.clear()
         self.playlist = None
         self.tracks = []
         self.playlist_panel.model.set_rows([])
@@ -450,6 +503,18 @@ class MainWindow(QMainWindow):
     def _ask(self, title: str, text: str) -> bool:
         answer = QMessageBox.question(self, title, text)
         return answer == QMessageBox.StandardButton.Yes
+
+    def question_box(self, title: str, text: str, accept: str) -> QMessageBox:
+        """A question whose buttons say what they do ("Edit a copy" / "Cancel")."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
+        box.addButton(accept, QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(box.addButton(QMessageBox.StandardButton.Cancel))
+        return box
+
+    def _confirm(self, title: str, text: str, accept: str) -> bool:
+        box = self.question_box(title, text, accept)
+        box.exec()
+        return box.buttonRole(box.clickedButton()) == QMessageBox.ButtonRole.AcceptRole
 
     # -- recommendations --------------------------------------------------------------------
 

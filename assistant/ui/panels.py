@@ -6,7 +6,7 @@ pushes undo commands, starts jobs).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,6 +30,8 @@ from assistant.ui.table_models import (
     RecommendationRow,
     RecommendationsModel,
 )
+
+FLASH_MS = 1500  # how long just-added tracks stay highlighted
 
 
 def _table(name: str) -> QTableView:
@@ -127,6 +129,8 @@ class PlaylistPanel(QWidget):
         header.resizeSection(4, 64)
         self.buttons = QHBoxLayout()
         self.buttons.setContentsMargins(0, 0, 0, 0)
+        self.flash_timer = QTimer(self, singleShot=True)
+        self.flash_timer.timeout.connect(lambda: self.model.set_highlighted([]))
         head = QHBoxLayout()
         head.addWidget(self.title, 1)
         head.addLayout(self.buttons)
@@ -150,6 +154,16 @@ class PlaylistPanel(QWidget):
 
     def selected_rows(self) -> list[int]:
         return sorted(i.row() for i in self.view.selectionModel().selectedRows())
+
+    def flash(self, uris: list[str], ms: int = FLASH_MS) -> None:
+        """Highlights just-added tracks for a moment (and shows the first of them)."""
+        if not uris:
+            return
+        self.model.set_highlighted(uris)
+        first = next((i for i, t in enumerate(self.model.rows()) if t.uri in set(uris)), None)
+        if first is not None:
+            self.view.scrollTo(self.model.index(first, 0))
+        self.flash_timer.start(ms)
 
 
 class RecommendationsPanel(QWidget):

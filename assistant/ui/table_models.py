@@ -23,6 +23,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QGuiApplication, QPalette
 
 from assistant.domain import PlaylistSummary, Reason, Recommendation, RecommendationRun, Track
 
@@ -131,8 +132,24 @@ class PlaylistTracksModel(_RowsModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.editable = True
+        self.highlighted: set[str] = set()  # just added: painted briefly
+
+    def set_highlighted(self, uris: Sequence[str]) -> None:
+        self.highlighted = set(uris)
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0),
+                self.index(len(self._rows) - 1, self.columnCount() - 1),
+                [Qt.ItemDataRole.BackgroundRole],
+            )
 
     def cell(self, row: Track, r: int, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if row.uri not in self.highlighted:
+                return None
+            colour = QGuiApplication.palette().color(QPalette.ColorRole.Highlight)
+            colour.setAlpha(80)  # the system's highlight, light enough to read through
+            return colour
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 str(r + 1),

@@ -45,6 +45,7 @@ def make_window(qtbot):
     def make(library_path: Path, settings: Settings | None = None) -> MainWindow:
         window = MainWindow(library_path, settings or Settings())
         window.ask = lambda _title, _text: True
+        window.confirm = lambda _title, _text, _accept: True
         qtbot.addWidget(window)
         windows.append(window)
         return window

@@ -128,3 +128,23 @@ def test_recommendations_show_rank_and_strength_not_scores() -> None:
     assert model.index(0, 3).data() == ""
     assert model.index(0, 3).data(VALUE_ROLE) == 1.0
     assert "model score 1.1000" in model.index(0, 1).data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_copy_question_has_named_buttons_and_added_tracks_flash(window, qtbot) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    box = window.question_box("Edit a copy?", "…", "Edit a copy")
+    qtbot.addWidget(box)
+    names = sorted(b.text().replace("&", "") for b in box.buttons())
+    assert names == ["Cancel", "Edit a copy"]
+    assert box.buttonRole(box.defaultButton()) == QMessageBox.ButtonRole.RejectRole
+
+    uris = [t.uri for t in list(window.library.iter_all_tracks())[:3]]
+    pid = window.library.create_local_playlist("mine", uris[:2])
+    window.refresh_library()
+    window.open_playlist(pid)
+    window.edit_tracks(uris, "Add 1 track")
+    model = window.playlist_panel.model
+    painted = [model.index(r, 1).data(Qt.ItemDataRole.BackgroundRole) for r in range(3)]
+    assert painted[0] is None and painted[1] is None and painted[2] is not None
+    qtbot.waitUntil(lambda: model.index(2, 1).data(Qt.ItemDataRole.BackgroundRole) is None)
