@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolBar
@@ -239,8 +240,11 @@ def _run_import(window: MainWindow, title: str, fn, arg) -> ImportProgressDialog
         window.refresh_library()
 
     def failed(exc: BaseException) -> None:
-        dialog.on_failed(exc)
-        window.show_error(exc)
+        # Said once: in the dialog while it is open, else (closed early) as a message.
+        if shiboken6.isValid(dialog) and dialog.isVisible():
+            dialog.on_failed(exc)
+        else:
+            window.show_error(exc)
 
     dialog.job = window.worker.submit(
         fn, window.library_path, arg, on_progress=dialog.on_progress, on_result=finished,

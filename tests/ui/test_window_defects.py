@@ -148,3 +148,16 @@ def test_copy_question_has_named_buttons_and_added_tracks_flash(window, qtbot) -
     painted = [model.index(r, 1).data(Qt.ItemDataRole.BackgroundRole) for r in range(3)]
     assert painted[0] is None and painted[1] is None and painted[2] is not None
     qtbot.waitUntil(lambda: model.index(2, 1).data(Qt.ItemDataRole.BackgroundRole) is None)
+
+
+def test_import_progress_is_said_in_words() -> None:
+    from assistant.progress import Progress
+    from assistant.ui.dialogs import describe_import
+
+    assert describe_import(Progress("import", 0, None, "entries")) == "Starting to import…"
+    text = describe_import(
+        Progress("import", 1000, 4000, "entries", "mpd.slice.0-999.json", elapsed=1.0)
+    )
+    assert text == (
+        "Importing mpd.slice.0-999.json: 1,000 of 4,000 entries (1,000 a second, about 3 s left)"
+    )

@@ -106,6 +106,11 @@ def test_broken_mpd_file_is_listed_and_changes_nothing(window, qtbot, tmp_path: 
     assert dialog.errors.count() == 1
     assert "mpd.slice.0-999.json" in dialog.errors.item(0).text()
     assert window.library.stats() == before
+    # A failure state, not "…from 0 file(s); 1 file(s) could not be imported:." and a
+    # full bar (issue 13, defect 6).
+    assert dialog.failed and dialog.bar.isHidden()
+    assert dialog.label.text().startswith("Nothing was imported")
+    assert "(s)" not in dialog.label.text() and ":." not in dialog.label.text()
 
 
 def test_broken_csv_shows_the_error_once(window, qtbot, tmp_path: Path) -> None:
@@ -117,7 +122,10 @@ def test_broken_csv_shows_the_error_once(window, qtbot, tmp_path: Path) -> None:
     dialog = actions.import_csv(window, str(broken))
     with qtbot.waitSignal(dialog.job.finished, timeout=10_000):
         pass
-    assert len(shown) == 1 and "broken.csv" in shown[0]
+    # Once, in the dialog's list; no second modal with the same text (issue 13, defect 6).
+    assert shown == []
+    assert dialog.errors.count() == 1 and "broken.csv" in dialog.errors.item(0).text()
+    assert dialog.failed
     assert window.library.stats() == before
     with Library(window.library_path) as other:  # and on disk, from another connection
         assert other.stats() == before
