@@ -6,6 +6,7 @@ the verbs. Every flow that takes time goes through ``window.worker``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -282,8 +283,12 @@ def open_settings(window: MainWindow) -> None:
         QMessageBox.information(
             window,
             "Data directory",
-            "The new data directory takes effect after a restart: start the app with "
-            f"PLAYLIST_ASSISTANT_HOME={dialog.chosen_data_dir()} (or --library PATH).",
+            f"From the next start, the library and models are kept in {dialog.chosen_data_dir()}."
+            + (
+                f"\n(For now {config.HOME_ENV} is set and chooses another folder.)"
+                if os.environ.get(config.HOME_ENV)
+                else ""
+            ),
         )
     if (old.device, old.recommendation_count) != (new.device, new.recommendation_count):
         window.set_active_checkpoint(new.active_checkpoint or None)

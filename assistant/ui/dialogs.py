@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.config import Settings
+from assistant.config import Settings, default_data_dir
 from assistant.errors import Cancelled
 from assistant.progress import Progress, format_seconds
 from assistant.ui.table_models import counted
@@ -50,11 +50,19 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.data_dir, 1)
         row.addWidget(browse)
-        note = QLabel(
-            "<small>A new data directory takes effect after a restart "
-            "(it is read from PLAYLIST_ASSISTANT_HOME or the default location).</small>"
+        self.note = QLabel(
+            "Holds the library and trained models. A new folder is used from the next start."
         )
-        note.setWordWrap(True)
+        self.note.setWordWrap(True)
+        self.note.setAccessibleName("About the data directory")
+        small = self.note.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.note.setFont(small)
+        # In a column under the field, not a form row of its own: there the wrapped label
+        # got one line of height and was cut off.
+        data_column = QVBoxLayout()
+        data_column.addLayout(row)
+        data_column.addWidget(self.note)
         self.device = QComboBox()
         self.device.setAccessibleName("Device preference")
         self.device.addItems(["auto", "cpu", "cuda"])
@@ -71,8 +79,7 @@ class SettingsDialog(QDialog):
         self.port.setRange(1024, 65535)
         self.port.setValue(settings.spotify_redirect_port)
         form = QFormLayout()
-        form.addRow("Data directory:", row)
-        form.addRow("", note)
+        form.addRow("Data directory:", data_column)
         form.addRow("Device:", self.device)
         form.addRow("Recommendations:", self.count)
         form.addRow("Spotify client ID:", self.client_id)
@@ -99,7 +106,14 @@ class SettingsDialog(QDialog):
             recommendation_count=self.count.value(),
             spotify_client_id=self.client_id.text().strip(),
             spotify_redirect_port=self.port.value(),
+            data_dir=self._data_dir_setting(),
         )
+
+    def _data_dir_setting(self) -> str:
+        chosen = self.chosen_data_dir()
+        if not chosen or Path(chosen).expanduser() == default_data_dir():
+            return ""
+        return str(Path(chosen).expanduser())
 
     def chosen_data_dir(self) -> str:
         return self.data_dir.text().strip()

@@ -161,3 +161,25 @@ def test_import_progress_is_said_in_words() -> None:
     assert text == (
         "Importing mpd.slice.0-999.json: 1,000 of 4,000 entries (1,000 a second, about 3 s left)"
     )
+
+
+def test_settings_data_directory_takes_effect_after_restart(qtbot, tmp_path, monkeypatch) -> None:
+    from assistant import config
+    from assistant.config import Settings, load_settings, save_settings
+    from assistant.ui.dialogs import SettingsDialog
+
+    # The person's own setup: no PLAYLIST_ASSISTANT_HOME, per-user folders (kept in tmp).
+    monkeypatch.delenv(config.HOME_ENV)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    assert config.data_dir() == config.default_data_dir()
+    dialog = SettingsDialog(Settings(), config.data_dir())
+    qtbot.addWidget(dialog)
+    assert "next start" in dialog.note.text()
+    assert config.HOME_ENV not in dialog.note.text()
+    chosen = tmp_path / "music-data"
+    dialog.data_dir.setText(str(chosen))
+    save_settings(dialog.result_settings())
+    assert load_settings().data_dir == str(chosen)
+    assert config.data_dir() == chosen  # what the next start reads
+    assert config.default_library_path() == chosen / "library.sqlite"
