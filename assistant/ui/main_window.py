@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QSplitter,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -46,6 +47,8 @@ from assistant.ui.table_models import SOURCE_LABELS, RecommendationRow, counted,
 from assistant.ui.worker import Job, Worker
 
 BLOCKED_META_KEY = "ui.blocked_artists"
+MIN_WIDTH, MIN_HEIGHT = 960, 600  # below this the three panels stop being usable
+SPLIT = (0.2, 0.48, 0.32)  # first-start share of the width: sidebar, middle, Why panel
 MAX_PER_SOURCE = 5_000  # sidebar rows per source; search narrows big MPD libraries
 
 
@@ -141,10 +144,15 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.sidebar)
         self.splitter.addWidget(middle)
         self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 0)
+        # All three grow with the window (the sidebar too: at 1920 px it stayed 250 px).
+        self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([250, 640, 390])
+        self.splitter.setChildrenCollapsible(False)
+        self.sidebar.setMinimumWidth(160)
+        middle.setMinimumWidth(360)
+        right.setMinimumWidth(240)
+        self.setMinimumSize(MIN_WIDTH, MIN_HEIGHT)
         self.middle_splitter = middle
         container = QWidget()
         layout = QVBoxLayout(container)
@@ -640,6 +648,14 @@ class MainWindow(QMainWindow):
     def update_actions(self) -> None:
         window_actions.update(self)
 
+    def _tables(self) -> dict[str, QTableView]:
+        """The tables whose column widths are remembered, by settings key."""
+        return {
+            "columns/playlist": self.playlist_panel.view,
+            "columns/recommendations": self.recs.view,
+            "columns/reasons": self.explanation.reasons_view,
+        }
+
     def _restore_geometry(self) -> None:
         qs = QSettings(str(config.config_dir() / "window.ini"), QSettings.Format.IniFormat)
         geometry = qs.value("geometry")
@@ -653,12 +669,34 @@ class MainWindow(QMainWindow):
         sizes = qs.value("splitter")
         if sizes is not None:
             self.splitter.restoreState(sizes)
+        else:
+            self.splitter.setSizes([int(self.width() * f) for f in SPLIT])
+        for key, view in self._tables().items():
+            widths = qs.value(key)
+            if not isinstance(widths, list):
+                continue
+            header = view.horizontalHeader()
+            saved = {c: int(w) for c, w in enumerate(widths) if str(w).isdigit()}
+            fitter = getattr(view.parent(), "fitter", None)
+            for c, w in saved.items():
+                if c < header.count() and header.sectionResizeMode(c) != header.ResizeMode.Stretch:
+                    header.resizeSection(c, w)
+            if fitter is not None:
+                fitter.set_preferred(saved)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         qs = QSettings(str(config.config_dir() / "window.ini"), QSettings.Format.IniFormat)
         qs.setValue("geometry", self.saveGeometry())
         qs.setValue("state", self.saveState())
         qs.setValue("splitter", self.splitter.saveState())
+        for key, view in self._tables().items():
+            header = view.horizontalHeader()
+            fitter = getattr(view.parent(), "fitter", None)
+            preferred = fitter.preferred if fitter is not None else {}
+            qs.setValue(
+                key,
+                [str(preferred.get(c, header.sectionSize(c))) for c in range(header.count())],
+            )
         qs.sync()
         self.worker.shutdown()
         self.library.close()

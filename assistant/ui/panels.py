@@ -6,7 +6,7 @@ pushes undo commands, starts jobs).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -46,6 +46,56 @@ def _table(name: str) -> QTableView:
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
     view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     return view
+
+
+class ColumnFitter(QObject):
+    """Keeps a table's stretching column readable in narrow windows.
+
+    The stretch column (Title) takes what is left; the other text columns keep the width
+    the person gave them (``preferred``) unless that would squeeze the stretch column
+    below half the table, in which case they share the other half. Dragging a column
+    edge sets its preferred width.
+    """
+
+    def __init__(self, view: QTableView, stretch: int, flexible: tuple[int, ...]) -> None:
+        super().__init__(view)
+        self.view = view
+        self.stretch = stretch
+        self.flexible = flexible
+        self.header = view.horizontalHeader()
+        self.preferred = {c: self.header.sectionSize(c) for c in flexible}
+        self._fitting = False
+        self.header.sectionResized.connect(self._resized)
+        view.viewport().installEventFilter(self)
+
+    def set_preferred(self, widths: dict[int, int]) -> None:
+        self.preferred.update({c: w for c, w in widths.items() if c in self.flexible and w > 0})
+        self.fit()
+
+    def _resized(self, column: int, _old: int, new: int) -> None:
+        if not self._fitting and column in self.flexible:
+            self.preferred[column] = new
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        fixed = sum(
+            self.header.sectionSize(c)
+            for c in range(self.header.count())
+            if c != self.stretch and c not in self.flexible
+        )
+        room = max(0, self.view.viewport().width() - fixed) // 2
+        wanted = sum(self.preferred.values()) or 1
+        scale = min(1.0, room / wanted)
+        self._fitting = True
+        try:
+            for c, width in self.preferred.items():
+                self.header.resizeSection(c, max(48, int(width * scale)))
+        finally:
+            self._fitting = False
 
 
 class LibrarySidebar(QWidget):
@@ -123,10 +173,12 @@ class PlaylistPanel(QWidget):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(0, 42)
+        digits = self.view.fontMetrics().horizontalAdvance("0000") + 16
+        header.resizeSection(0, digits)
         header.resizeSection(2, 160)
         header.resizeSection(3, 160)
-        header.resizeSection(4, 64)
+        header.resizeSection(4, self.view.fontMetrics().horizontalAdvance("00:00") + 24)
+        self.fitter = ColumnFitter(self.view, 1, (2, 3))
         self.buttons = QHBoxLayout()
         self.buttons.setContentsMargins(0, 0, 0, 0)
         self.flash_timer = QTimer(self, singleShot=True)
@@ -192,9 +244,10 @@ class RecommendationsPanel(QWidget):
         )
         header = self.view.horizontalHeader()
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        header.resizeSection(0, 42)
+        header.resizeSection(0, self.view.fontMetrics().horizontalAdvance("0000") + 16)
         header.resizeSection(2, 170)
-        header.resizeSection(3, 120)
+        header.resizeSection(3, 110)
+        self.fitter = ColumnFitter(self.view, 1, (2,))
         self.view.selectionModel().currentChanged.connect(self._current_changed)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)

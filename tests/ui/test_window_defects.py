@@ -183,3 +183,31 @@ def test_settings_data_directory_takes_effect_after_restart(qtbot, tmp_path, mon
     assert load_settings().data_dir == str(chosen)
     assert config.data_dir() == chosen  # what the next start reads
     assert config.default_library_path() == chosen / "library.sqlite"
+
+
+def test_small_and_large_windows_stay_readable(window, qtbot) -> None:
+    pid = max(window.library.playlists(limit=200), key=lambda p: p.num_tracks).id
+    window.open_playlist(pid)
+    window.explanation.show_recommendation(_explained_row(4))
+    window.resize(400, 300)
+    assert window.width() >= 960 and window.height() >= 600  # a minimum size
+    window.resize(1024, 640)
+    qtbot.wait(20)
+    header = window.playlist_panel.view.horizontalHeader()
+    assert header.sectionSize(1) >= 180, "Title gets room at 1024x640"
+    reasons = window.explanation.reasons_view.horizontalHeader()
+    assert reasons.sectionSize(0) >= 90, "Why panel names are readable"
+    small_sidebar = window.sidebar.width()
+    window.resize(1920, 1080)
+    qtbot.wait(20)
+    assert window.sidebar.width() > small_sidebar * 1.4  # the sidebar grows too
+
+
+def test_column_widths_are_remembered(make_window, demo_library, qtbot) -> None:
+    first = make_window(demo_library)
+    first.show()
+    first.playlist_panel.view.horizontalHeader().resizeSection(2, 210)
+    first.close()
+    second = make_window(demo_library)
+    second.show()
+    assert second.playlist_panel.fitter.preferred[2] == 210
