@@ -572,8 +572,20 @@ class Library:
         unknown_seeds: Sequence[str],
         recommendations: Sequence[Recommendation],
     ) -> int:
-        """Stores a run with its recommendations and explanations; returns the run id."""
+        """Stores a run with its recommendations and explanations; returns the run id.
+
+        A run that repeats a stored one (same playlist, checkpoint, seeds and proposals:
+        a refresh after an unrelated import, a filter set back) is not stored again; the
+        stored one becomes the newest and its id is returned.
+        """
         with self.atomic():
+            same = self._same_run(playlist_id, checkpoint, seeds, recommendations)
+            if same is not None:
+                self.conn.execute(
+                    "UPDATE recommendation_runs SET created_at = ?, model = ? WHERE id = ?",
+                    (time.time(), model, same),
+                )
+                return same
             cur = self.conn.execute(
                 "INSERT INTO recommendation_runs (playlist_id, model, checkpoint, created_at, k, "
                 "seeds, unknown_seeds) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -608,6 +620,30 @@ class Library:
                 ),
             )
         return run_id
+
+    def _same_run(
+        self,
+        playlist_id: int | None,
+        checkpoint: str,
+        seeds: Sequence[str],
+        recommendations: Sequence[Recommendation],
+    ) -> int | None:
+        wanted = [r.track_uri for r in recommendations]
+        for (run_id,) in self.conn.execute(
+            "SELECT id FROM recommendation_runs WHERE playlist_id IS ? AND checkpoint = ? "
+            "AND seeds = ? ORDER BY created_at DESC LIMIT 20",
+            (playlist_id, checkpoint, json.dumps(list(seeds))),
+        ).fetchall():
+            stored = [
+                u
+                for (u,) in self.conn.execute(
+                    "SELECT track_uri FROM recommendations WHERE run_id = ? ORDER BY rank",
+                    (run_id,),
+                )
+            ]
+            if stored == wanted:
+                return int(run_id)
+        return None
 
     def recommendation_runs(
         self, playlist_id: int | None = None, limit: int = 50

@@ -9,6 +9,7 @@ dropped, so the panel never shows proposals for a playlist that is no longer the
 from __future__ import annotations
 
 import contextlib
+import datetime as _dt
 import importlib
 import json
 from pathlib import Path
@@ -97,6 +98,7 @@ class MainWindow(QMainWindow):
         self.version = 0
         self.stale_dropped = 0
         self.rec_job: Job | None = None
+        self.viewing_run: int | None = None  # a past run shown instead of live proposals
         self.model_name = ""
         self.device_name = settings.device
         self._open_errors: dict[str, QMessageBox] = {}
@@ -176,6 +178,7 @@ class MainWindow(QMainWindow):
         self.recs.clear_blocked.clicked.connect(self.clear_blocked)
         self.recs.filters_changed.connect(self._filters_changed)
         self.recs.add_button.clicked.connect(self.add_selected_recommendations)
+        self.recs.back_to_live.clicked.connect(self.playlist_changed)
         self.recs.view.doubleClicked.connect(lambda _i: self.add_selected_recommendations())
         self.playlist_panel.model.move_requested.connect(self.move_tracks)
         self.explanation.run_reopen_requested.connect(self.reopen_run)
@@ -326,6 +329,8 @@ class MainWindow(QMainWindow):
 
     def playlist_changed(self) -> None:
         """The playlist (or a filter) changed: new proposals after a short pause."""
+        self.viewing_run = None
+        self.recs.back_to_live.hide()
         self.version += 1
         self.recs.state.setText("updating…")
         self.rec_timer.start()
@@ -585,11 +590,23 @@ class MainWindow(QMainWindow):
         self.show_error(exc)
 
     def reopen_run(self, run_id: int) -> None:
+        """Shows a past run as it was stored (its filters, not today's) until "Back to live"."""
+        run = next((r for r in self.explanation.runs.rows() if r.id == run_id), None)
+        when = (
+            _dt.datetime.fromtimestamp(run.created_at).strftime("%Y-%m-%d %H:%M")
+            if run is not None
+            else f"#{run_id}"
+        )
+
         def done(rows: list[RecommendationRow]) -> None:
             self.version += 1  # a pending refresh must not overwrite the reopened run
             self.rec_timer.stop()
+            if self.rec_job is not None and not self.rec_job.done:
+                self.rec_job.cancel()
             self._show_rows(rows)
-            self.recs.state.setText(f"past run {run_id} ({len(rows)} proposals)")
+            self.recs.state.setText(f"Viewing the run of {when} · {counted(len(rows), 'proposal')}")
+            self.recs.back_to_live.show()
+            self.viewing_run = run_id
 
         self.worker.submit(jobs.reopen_run_job, self.library_path, run_id, on_result=done)
 

@@ -266,10 +266,15 @@ class RecommendationsPanel(QWidget):
         self.add_button.setAccessibleName("Add selected recommendations to the playlist")
         self.add_button.setToolTip("Add the selected tracks to the open playlist (Return)")
         self.extra_actions: list[QAction] = []
+        self.back_to_live = QPushButton("Back to live")
+        self.back_to_live.setAccessibleName("Back to live recommendations")
+        self.back_to_live.setToolTip("Leave the past run and show proposals for the playlist now")
+        self.back_to_live.hide()
 
         head = QHBoxLayout()
         head.addWidget(self.title)
         head.addWidget(self.state, 1)
+        head.addWidget(self.back_to_live)
         filters = QHBoxLayout()
         filters.addWidget(QLabel("Max per artist:"))
         filters.addWidget(self.per_artist)
