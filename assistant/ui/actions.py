@@ -106,6 +106,7 @@ def install(window: MainWindow) -> None:
     w.act_search = _action(
         w, "&Search playlists", lambda: _focus_search(w), QKeySequence.StandardKey.Find
     )
+    w.act_find = _action(w, "&Find a track…", w.show_find, "Ctrl+Shift+F")
     w.act_about = _action(w, "&About", lambda: about(w))
 
     bar = w.menuBar()
@@ -115,7 +116,7 @@ def install(window: MainWindow) -> None:
         file_menu.addSeparator() if a is None else file_menu.addAction(a)
     edit_menu = bar.addMenu("&Edit")
     for a in (w.act_undo, w.act_redo, None, w.act_remove, w.act_up, w.act_down, None,
-              w.act_rename, w.act_delete, None, w.act_search):  # fmt: skip
+              w.act_rename, w.act_delete, None, w.act_search, w.act_find):  # fmt: skip
         edit_menu.addSeparator() if a is None else edit_menu.addAction(a)
     recs_menu = bar.addMenu("&Recommendations")
     for a in (w.act_add, w.act_refresh, w.act_clear_blocked):

@@ -155,6 +155,12 @@ def reopen_run_job(library_path: str | Path, run_id: int) -> list[Recommendation
         return to_rows(library, library.recommendations(run_id))
 
 
+def search_tracks_job(library_path: str | Path, text: str, limit: int = 200) -> list[Track]:
+    """Tracks matching the words of ``text`` (the library's FTS5 index)."""
+    with Library(library_path) as library:
+        return library.search_tracks(text, limit)
+
+
 def ensure_demo_job(library_path: str | Path, *, report: ProgressCallback | None = None) -> bool:
     """Fills an empty library with the demo catalog (first start)."""
     from assistant.jobs.imports import ensure_demo_library

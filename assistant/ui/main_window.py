@@ -14,7 +14,7 @@ import importlib
 import json
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, QItemSelectionModel, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QUndoStack
 from PySide6.QtWidgets import (
     QInputDialog,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -45,6 +46,7 @@ from assistant.ui.commands import (
 from assistant.ui.explanation_view import ExplanationView
 from assistant.ui.panels import LibrarySidebar, PlaylistPanel, RecommendationsPanel
 from assistant.ui.table_models import SOURCE_LABELS, RecommendationRow, counted, display_name
+from assistant.ui.track_search import SEARCH_LIMIT, TrackSearchPanel
 from assistant.ui.worker import Job, Worker
 
 BLOCKED_META_KEY = "ui.blocked_artists"
@@ -113,6 +115,7 @@ class MainWindow(QMainWindow):
         self.playlist_panel = PlaylistPanel()
         self.recs = RecommendationsPanel()
         self.explanation = ExplanationView()
+        self.find = TrackSearchPanel()
         self._build_layout()
 
         self.rec_timer = QTimer(self, singleShot=True, interval=300)
@@ -134,7 +137,12 @@ class MainWindow(QMainWindow):
     def _build_layout(self) -> None:
         middle = QSplitter(Qt.Orientation.Vertical)
         middle.addWidget(self.playlist_panel)
-        middle.addWidget(self.recs)
+        # Proposals and "Find a track" share the lower half: both feed the playlist above.
+        self.lower_tabs = QTabWidget()
+        self.lower_tabs.setDocumentMode(True)
+        self.lower_tabs.addTab(self.recs, "Recommendations")
+        self.lower_tabs.addTab(self.find, "Find a track")
+        middle.addWidget(self.lower_tabs)
         middle.setStretchFactor(0, 1)
         middle.setStretchFactor(1, 1)
         right = QWidget()
@@ -179,6 +187,8 @@ class MainWindow(QMainWindow):
         self.recs.filters_changed.connect(self._filters_changed)
         self.recs.add_button.clicked.connect(self.add_selected_recommendations)
         self.recs.back_to_live.clicked.connect(self.playlist_changed)
+        self.find.search_requested.connect(self.search_tracks)
+        self.find.add_requested.connect(self.add_found_tracks)
         self.recs.view.doubleClicked.connect(lambda _i: self.add_selected_recommendations())
         self.playlist_panel.model.move_requested.connect(self.move_tracks)
         self.explanation.run_reopen_requested.connect(self.reopen_run)
@@ -428,6 +438,33 @@ class MainWindow(QMainWindow):
             f"Add {n} track{'s' * (n != 1)}",
         )
 
+    # -- find a track ------------------------------------------------------------------------
+
+    def show_find(self) -> None:
+        self.lower_tabs.setCurrentWidget(self.find)
+        self.find.focus()
+
+    def search_tracks(self, text: str, version: int) -> None:
+        """Runs a track search off the UI thread; an answer for older text is dropped."""
+        self.worker.submit(
+            jobs.search_tracks_job,
+            self.library_path,
+            text,
+            SEARCH_LIMIT,
+            on_result=lambda tracks: self.find.show_results(version, tracks),
+            name="search",
+        )
+
+    def add_found_tracks(self, tracks: list[Track]) -> None:
+        if self.playlist is None:
+            self.show_error("Open a playlist first (or make a new one with Ctrl+N).")
+            return
+        n = len(tracks)
+        self.edit_tracks(
+            added(self.playlist.track_uris, [t.uri for t in tracks]),
+            f"Add {n} track{'s' * (n != 1)}",
+        )
+
     def remove_selected_tracks(self) -> None:
         rows = self.playlist_panel.selected_rows()
         if rows and self.playlist is not None:
@@ -454,13 +491,8 @@ class MainWindow(QMainWindow):
     def _select_tracks(self, uris: list[str], rows: list[int], dest: int) -> None:
         """Keeps the moved tracks selected at their new places."""
         picked = {uris[r] for r in rows if r < len(uris)}
-        model = self.playlist_panel.model
-        selection = QItemSelection()
-        for i, track in enumerate(self.tracks):
-            if track.uri in picked:
-                selection.select(model.index(i, 0), model.index(i, model.columnCount() - 1))
-        self.playlist_panel.view.selectionModel().select(
-            selection, QItemSelectionModel.SelectionFlag.ClearAndSelect
+        self.playlist_panel.table.select_rows(
+            [i for i, track in enumerate(self.tracks) if track.uri in picked], current=False
         )
 
     def new_playlist(self, from_selection: bool = False) -> int | None:
@@ -578,7 +610,7 @@ class MainWindow(QMainWindow):
         self.recs.model.set_rows(rows)
         if rows:
             keep = next((i for i, r in enumerate(rows) if current and r.uri == current.uri), 0)
-            self.recs.view.selectRow(keep)
+            self.recs.select_row(keep)
         else:
             self.explanation.show_recommendation(None)
         self.update_actions()

@@ -6,7 +6,19 @@ pushes undo commands, starts jobs).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QItemSelection,
+    QItemSelectionModel,
+    QModelIndex,
+    QObject,
+    QPoint,
+    QSortFilterProxyModel,
+    Qt,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -25,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from assistant.ui.delegates import BarDelegate
 from assistant.ui.table_models import (
+    SORT_ROLE,
     PlaylistTracksModel,
     PlaylistTreeModel,
     RecommendationRow,
@@ -34,7 +47,7 @@ from assistant.ui.table_models import (
 FLASH_MS = 1500  # how long just-added tracks stay highlighted
 
 
-def _table(name: str) -> QTableView:
+def table(name: str) -> QTableView:
     view = QTableView()
     view.setAccessibleName(name)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -46,6 +59,56 @@ def _table(name: str) -> QTableView:
     view.verticalHeader().setDefaultSectionSize(view.fontMetrics().height() + 10)
     view.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
     return view
+
+
+class SortableTable:
+    """A table view over a sorting proxy: clicking a header sorts the *view* only.
+
+    The rows' own order (playlist order, the model's ranking) stays in the source model;
+    every row number this class hands out or takes is a source row. Sorting by the first
+    column ("#") gives the own order back.
+    """
+
+    def __init__(self, view: QTableView, source: QAbstractItemModel) -> None:
+        self.view = view
+        self.source = source
+        self.proxy = QSortFilterProxyModel(view)
+        self.proxy.setSourceModel(source)
+        self.proxy.setSortRole(SORT_ROLE)
+        self.proxy.setDynamicSortFilter(True)
+        view.setModel(self.proxy)
+        view.setSortingEnabled(True)
+        view.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        view.horizontalHeader().setSortIndicatorClearable(True)
+
+    def in_own_order(self) -> bool:
+        column = self.proxy.sortColumn()
+        return column < 0 or (column == 0 and self.proxy.sortOrder() == Qt.SortOrder.AscendingOrder)
+
+    def source_row(self, index: QModelIndex) -> int:
+        return self.proxy.mapToSource(index).row() if index.isValid() else -1
+
+    def selected_rows(self) -> list[int]:
+        return sorted(self.source_row(i) for i in self.view.selectionModel().selectedRows())
+
+    def current_row(self) -> int | None:
+        index = self.view.currentIndex()
+        return self.source_row(index) if index.isValid() else None
+
+    def select_rows(self, rows: list[int], *, current: bool = True) -> None:
+        """Selects source rows (whole rows), the first one current."""
+        selection = QItemSelection()
+        last = self.source.columnCount() - 1
+        for r in rows:
+            left = self.proxy.mapFromSource(self.source.index(r, 0))
+            right = self.proxy.mapFromSource(self.source.index(r, last))
+            selection.select(left, right)
+        flags = QItemSelectionModel.SelectionFlag.ClearAndSelect
+        model = self.view.selectionModel()
+        if current and rows:
+            first = self.proxy.mapFromSource(self.source.index(rows[0], 0))
+            model.setCurrentIndex(first, QItemSelectionModel.SelectionFlag.NoUpdate)
+        model.select(selection, flags)
 
 
 class ColumnFitter(QObject):
@@ -162,8 +225,9 @@ class PlaylistPanel(QWidget):
         self.subtitle = QLabel("")
         self.subtitle.setWordWrap(True)
         self.model = PlaylistTracksModel(self)
-        self.view = _table("Tracks of the open playlist")
-        self.view.setModel(self.model)
+        self.view = table("Tracks of the open playlist")
+        self.table = SortableTable(self.view, self.model)
+        self.view.horizontalHeader().sortIndicatorChanged.connect(self._sorted)
         self.view.setDragEnabled(True)
         self.view.setAcceptDrops(True)
         self.view.setDropIndicatorShown(True)
@@ -188,8 +252,14 @@ class PlaylistPanel(QWidget):
         head.addLayout(self.buttons)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self.sort_note = QLabel(
+            "Sorted for viewing; click “#” for the playlist's order (drag and drop works there)."
+        )
+        self.sort_note.setWordWrap(True)
+        self.sort_note.hide()
         layout.addLayout(head)
         layout.addWidget(self.subtitle)
+        layout.addWidget(self.sort_note)
         layout.addWidget(self.view, 1)
 
     def add_button(self, action: QAction, text: str | None = None) -> QPushButton:
@@ -205,7 +275,18 @@ class PlaylistPanel(QWidget):
         return button
 
     def selected_rows(self) -> list[int]:
-        return sorted(i.row() for i in self.view.selectionModel().selectedRows())
+        """Selected rows as positions in the playlist, whatever the view's sorting."""
+        return self.table.selected_rows()
+
+    def _sorted(self, *_: object) -> None:
+        # Drag and drop sets the playlist's order: only offered when the view shows it.
+        own = self.table.in_own_order()
+        self.view.setDragDropMode(
+            QAbstractItemView.DragDropMode.DragDrop
+            if own
+            else QAbstractItemView.DragDropMode.NoDragDrop
+        )
+        self.sort_note.setVisible(not own)
 
     def flash(self, uris: list[str], ms: int = FLASH_MS) -> None:
         """Highlights just-added tracks for a moment (and shows the first of them)."""
@@ -214,7 +295,7 @@ class PlaylistPanel(QWidget):
         self.model.set_highlighted(uris)
         first = next((i for i, t in enumerate(self.model.rows()) if t.uri in set(uris)), None)
         if first is not None:
-            self.view.scrollTo(self.model.index(first, 0))
+            self.view.scrollTo(self.table.proxy.mapFromSource(self.model.index(first, 0)))
         self.flash_timer.start(ms)
 
 
@@ -237,8 +318,8 @@ class RecommendationsPanel(QWidget):
         self.state = QLabel("")
         self.state.setAccessibleName("Recommendation status")
         self.model = RecommendationsModel(self)
-        self.view = _table("Recommended tracks")
-        self.view.setModel(self.model)
+        self.view = table("Recommended tracks")
+        self.table = SortableTable(self.view, self.model)
         self.view.setItemDelegateForColumn(
             RecommendationsModel.SCORE_COLUMN, BarDelegate(self.view)
         )
@@ -296,21 +377,25 @@ class RecommendationsPanel(QWidget):
         self.clear_blocked.setEnabled(bool(names))
 
     def selected(self) -> list[RecommendationRow]:
-        rows = sorted(i.row() for i in self.view.selectionModel().selectedRows())
-        return [self.model.row_at(r) for r in rows]
+        return [self.model.row_at(r) for r in self.table.selected_rows()]
 
     def current(self) -> RecommendationRow | None:
-        index = self.view.currentIndex()
-        return self.model.row_at(index.row()) if index.isValid() else None
+        row = self.table.current_row()
+        return self.model.row_at(row) if row is not None and row >= 0 else None
+
+    def select_row(self, row: int) -> None:
+        """Selects a proposal by its place in the ranking (not in the sorted view)."""
+        self.table.select_rows([row])
 
     def _current_changed(self, current: QModelIndex, _prev: QModelIndex) -> None:
-        self.selection_changed.emit(self.model.row_at(current.row()) if current.isValid() else None)
+        row = self.table.source_row(current)
+        self.selection_changed.emit(self.model.row_at(row) if row >= 0 else None)
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
         if not index.isValid():
             return
-        row: RecommendationRow = self.model.row_at(index.row())
+        row: RecommendationRow = self.model.row_at(self.table.source_row(index))
         menu = QMenu(self)
         for action in self.extra_actions:
             menu.addAction(action)

@@ -158,6 +158,14 @@ class PlaylistTracksModel(_RowsModel):
                 row.album_name,
                 format_duration(row.duration_ms),
             )[column]
+        if role == SORT_ROLE:
+            return (
+                r,
+                (row.name or row.uri).lower(),
+                row.artist_name.lower(),
+                row.album_name.lower(),
+                row.duration_ms,
+            )[column]
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{row.name}\n{row.artist_name} · {row.album_name}\n{row.uri}"
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (0, 4):
@@ -198,6 +206,33 @@ class PlaylistTracksModel(_RowsModel):
             self.move_requested.emit(rows, dest)
         # False: the view must not delete the source rows; the window rebuilds the list.
         return False
+
+
+class TracksModel(_RowsModel):
+    """Found tracks (the "Find a track" results): title, artist, album, duration."""
+
+    headers = ("Title", "Artist", "Album", "Duration")
+
+    def cell(self, row: Track, r: int, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                row.name or row.uri,
+                row.artist_name,
+                row.album_name,
+                format_duration(row.duration_ms),
+            )[column]
+        if role == SORT_ROLE:
+            return (
+                (row.name or row.uri).lower(),
+                row.artist_name.lower(),
+                row.album_name.lower(),
+                row.duration_ms,
+            )[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.name}\n{row.artist_name} · {row.album_name}\n{row.uri}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
 
 
 # -- recommendations ---------------------------------------------------------------------

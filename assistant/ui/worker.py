@@ -123,9 +123,16 @@ class _Runnable(QRunnable):
         except BaseException as exc:  # delivered to the UI thread, never swallowed
             if not isinstance(exc, Cancelled):
                 log.debug("job %s failed:\n%s", job.name, traceback.format_exc())
-            job._done_from_thread.emit(False, exc)
+            _deliver(job, False, exc)
         else:
-            job._done_from_thread.emit(True, value)
+            _deliver(job, True, value)
+
+
+def _deliver(job: Job, ok: bool, value: object) -> None:
+    try:
+        job._done_from_thread.emit(ok, value)
+    except RuntimeError:  # the window, and the job with it, closed while this one ran
+        log.debug("job %s finished after its window closed", job.name)
 
 
 class Worker(QObject):

@@ -47,3 +47,46 @@ def test_a_repeated_run_is_stored_once(lib: Library) -> None:
     runs = lib.recommendation_runs(pid)
     assert len(runs) == 3
     assert runs[0].checkpoint == "d.ckpt" and runs[1].id == first  # newest first
+
+
+def test_search_finds_words_in_title_artist_and_album(lib: Library) -> None:
+    assert [t.uri for t in lib.search_tracks("toxic")] == ["t1"]
+    assert {t.uri for t in lib.search_tracks("coldplay")} == {"t2", "t3"}
+    assert [t.uri for t in lib.search_tracks("cold rush")] == ["t3"]  # prefixes, all words
+    assert [t.uri for t in lib.search_tracks("parach")] == ["t2"]  # album
+    assert lib.search_tracks("") == [] and lib.search_tracks('"-:') == []
+    assert [t.uri for t in lib.search_tracks('hey "ya')] == ["t4"]  # quotes are text
+    assert [t.uri for t in lib.search_tracks("ya")] == ["t4"]  # a short word: whole word
+    assert lib.search_tracks("ye") == []
+
+
+def test_search_index_follows_every_write(lib: Library) -> None:
+    lib.add_tracks([Track("t5", "Toxicity", "a5", "System of a Down")])
+    assert {t.uri for t in lib.search_tracks("toxic")} == {"t1", "t5"}
+    lib.add_tracks([Track("t5", "Chop Suey!", "a5", "System of a Down")], overwrite=True)
+    assert [t.uri for t in lib.search_tracks("toxic")] == ["t1"]
+    assert [t.uri for t in lib.search_tracks("chop")] == ["t5"]
+    lib.import_playlists(
+        kind="csv",
+        path="x.csv",
+        sha256="x",
+        playlists=[],
+        tracks=[("t6", "Imported Song", "a6", "New Artist", "", "", 0)],
+    )
+    assert [t.uri for t in lib.search_tracks("imported")] == ["t6"]
+    lib.conn.execute("DELETE FROM tracks WHERE uri = 't6'")
+    assert lib.search_tracks("imported") == []
+    lib.rebuild_track_search()
+    assert [t.uri for t in lib.search_tracks("chop system")] == ["t5"]
+    assert [t.uri for t in lib.search_tracks("toxic")] == ["t1"]
+    assert (
+        lib.conn.execute(
+            "INSERT INTO track_search (track_search) VALUES ('integrity-check')"
+        ).fetchall()
+        == []
+    )
+
+
+def test_title_matches_come_first(lib: Library) -> None:
+    lib.add_tracks([Track("t7", "Blue", "a7", "Yellow Submarine Band", "al7", "Yellow", 1)])
+    assert [t.uri for t in lib.search_tracks("yellow")] == ["t2", "t7"]
