@@ -11,8 +11,10 @@ Reads return domain dataclasses; nothing outside ``assistant.store`` writes SQL.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -501,24 +503,39 @@ class Library:
             self._write_tracks((_track_row(t) for t in tracks), overwrite=overwrite)
 
     def search_tracks(self, text: str, limit: int = 200) -> list[Track]:
-        """Tracks whose title, artist or album hold every word of ``text`` as a word
-        prefix ("cold clo" finds "Clocks – Coldplay"), best matches first.
+        """Tracks whose title, artist or album hold every word of ``text``, a word of
+        three or more letters also as the start of a word ("cold clo" finds "Clocks –
+        Coldplay"), best matches first.
 
-        Uses the FTS5 index ``track_search`` (migration ``_v_track_search``). FTS5's own
-        ranking scores every match (over a second for a two-letter prefix at 1M tracks),
-        so the first ``SEARCH_CANDIDATES`` matches are ranked here instead: title matches
-        first, then artist and album (``search_order``).
+        Uses the FTS5 index ``track_search`` (migration ``_v_track_search``). A prefix
+        query ("clo"*) makes FTS5 merge the postings of every matching word before the
+        first answer (over 100 ms for a common word at 1M tracks), so a typed word is
+        first turned into up to ``PREFIX_WORDS`` whole words of the index
+        (``track_search_terms``) and those are OR-ed: FTS5 then reads them lazily and
+        stops at the limit. FTS5's own ranking would score every match, so the first
+        ``SEARCH_CANDIDATES`` matches are ranked here (``search_order``).
         """
-        query = fts_query(text)
-        if not query:
+        words = search_words(text)
+        if not words:
             return []
+        groups = []
+        for word in words:
+            alternatives = [word]
+            if len(word) >= 3:
+                alternatives += [
+                    term
+                    for (term,) in self.conn.execute(
+                        "SELECT term FROM track_search_terms WHERE term > ? AND term < ? LIMIT ?",
+                        (word, word + "\U0010ffff", PREFIX_WORDS),
+                    )
+                ]
+            groups.append("(" + " OR ".join(f'"{a}"' for a in alternatives) + ")")
         rows = self.conn.execute(
             "SELECT t.* FROM (SELECT rowid FROM track_search WHERE track_search MATCH ? "
             "LIMIT ?) AS s JOIN tracks AS t ON t.rowid = s.rowid",
-            (query, SEARCH_CANDIDATES),
+            (" AND ".join(groups), SEARCH_CANDIDATES),
         ).fetchall()
         tracks = [Track(*row) for row in rows]
-        words = [w.casefold() for w in text.split()]
         tracks.sort(key=lambda t: search_order(t, words))
         return tracks[: int(limit)]
 
@@ -876,26 +893,22 @@ class Library:
 
 
 SEARCH_CANDIDATES = 1_000  # matches ranked per search (see Library.search_tracks)
+PREFIX_WORDS = 64  # whole words tried for a typed word's prefix
 
 
-def fts_query(text: str) -> str:
-    """A person's words as an FTS5 query: every word must match.
-
-    Words of three or more characters match as word prefixes ("clo" finds "Clocks");
-    shorter ones only as whole words: a one- or two-letter prefix merges the postings of
-    thousands of words (60 ms at 200k tracks, measured by bench_search.py), and a prefix
-    index for them would double the indexing cost of every import. Each word is quoted,
-    so FTS5 operators and punctuation in names (AND, "-", ":") are plain text; a word
-    without letters or digits is dropped.
-    """
-    words = [w for w in text.replace('"', " ").split() if any(c.isalnum() for c in w)]
-    return " ".join(f'"{w}"*' if len(w) >= 3 else f'"{w}"' for w in words)
+def search_words(text: str) -> list[str]:
+    """Typed text as the index's words: split and folded as FTS5's unicode61 tokenizer
+    does (letters and digits, lower case, no diacritics), so "Beyoncé – Halo" is
+    ["beyonce", "halo"]. Quotes and FTS5 operators are plain text this way."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.findall(r"[^\W_]+", plain)
 
 
 def search_order(track: Track, words: Sequence[str]) -> tuple[int, int, str]:
     """Sort key of a found track: words starting a title word first, then artist and
-    album; then by title. ``words`` are casefolded."""
-    title = " " + track.name.casefold()
+    album; then by title. ``words`` come from :func:`search_words`."""
+    title = " " + track.name.casefold()  # cheap: this runs for every candidate
     other = f" {track.artist_name.casefold()} {track.album_name.casefold()}"
     in_title = sum(f" {w}" in title for w in words)
     in_other = sum(f" {w}" in other for w in words)

@@ -158,6 +158,8 @@ def _v_track_search(conn: sqlite3.Connection) -> None:
         "detail = none, columnsize = 0, tokenize = 'unicode61 remove_diacritics 2')"
     )
     conn.execute("INSERT INTO track_search (track_search) VALUES ('rebuild')")
+    # Its words, for turning a typed prefix into whole words (Library.search_tracks).
+    conn.execute("CREATE VIRTUAL TABLE track_search_terms USING fts5vocab(track_search, 'row')")
     forget = (
         "INSERT INTO track_search (track_search, rowid, name, artist_name, album_name) "
         "VALUES ('delete', old.rowid, old.name, old.artist_name, old.album_name);"
