@@ -539,6 +539,15 @@ class Library:
         tracks.sort(key=lambda t: search_order(t, words))
         return tracks[: int(limit)]
 
+    def playlist_origin(self, playlist_id: int) -> tuple[str, str, float] | None:
+        """(kind, path, imported_at) of the import that brought a playlist in, if any."""
+        row = self.conn.execute(
+            "SELECT i.kind, i.path, i.imported_at FROM playlists AS p "
+            "JOIN imports AS i ON i.id = p.import_id WHERE p.id = ?",
+            (playlist_id,),
+        ).fetchone()
+        return (row[0], row[1], float(row[2])) if row else None
+
     def rebuild_track_search(self) -> None:
         """Rebuilds the track search index from ``tracks`` (after a VACUUM, say)."""
         self.conn.execute("INSERT INTO track_search (track_search) VALUES ('rebuild')")

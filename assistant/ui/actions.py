@@ -144,6 +144,7 @@ def install(window: MainWindow) -> None:
     w.addToolBar(toolbar)
     w.toolbar = toolbar
 
+    w.playlist_panel.extra_actions = [w.act_up, w.act_down, w.act_remove]
     w.playlist_panel.add_button(w.act_up, "▲")
     w.playlist_panel.add_button(w.act_down, "▼")
     w.playlist_panel.add_button(w.act_remove, "Remove")

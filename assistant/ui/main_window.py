@@ -44,6 +44,7 @@ from assistant.ui.commands import (
     removed,
 )
 from assistant.ui.explanation_view import ExplanationView
+from assistant.ui.links import open_url, playlist_url, spotify_url
 from assistant.ui.panels import LibrarySidebar, PlaylistPanel, RecommendationsPanel
 from assistant.ui.table_models import SOURCE_LABELS, RecommendationRow, counted, display_name
 from assistant.ui.track_search import SEARCH_LIMIT, TrackSearchPanel
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.stale_dropped = 0
         self.rec_job: Job | None = None
         self.viewing_run: int | None = None  # a past run shown instead of live proposals
+        self.coverage = ""  # "The model knows 14 of 15 tracks (93%)", after scoring
         self.model_name = ""
         self.device_name = settings.device
         self._open_errors: dict[str, QMessageBox] = {}
@@ -188,6 +190,10 @@ class MainWindow(QMainWindow):
         self.recs.add_button.clicked.connect(self.add_selected_recommendations)
         self.recs.back_to_live.clicked.connect(self.playlist_changed)
         self.find.search_requested.connect(self.search_tracks)
+        self.playlist_panel.open_in_spotify.connect(self.open_track_in_spotify)
+        self.recs.open_in_spotify.connect(self.open_track_in_spotify)
+        self.sidebar.open_in_spotify.connect(self.open_playlist_in_spotify)
+        self.sidebar.can_open = lambda pid: self.spotify_playlist_url(pid) is not None
         self.find.add_requested.connect(self.add_found_tracks)
         self.recs.view.doubleClicked.connect(lambda _i: self.add_selected_recommendations())
         self.playlist_panel.model.move_requested.connect(self.move_tracks)
@@ -318,13 +324,13 @@ class MainWindow(QMainWindow):
         self.tracks = [known.get(u) or Track(u) for u in playlist.track_uris]
         self.playlist_panel.model.editable = playlist.source == "local"
         self.playlist_panel.model.set_rows(self.tracks)
-        label = SOURCE_LABELS.get(playlist.source, playlist.source)
         self.playlist_panel.title.setText(f"<h3>{_esc(display_name(playlist.name))}</h3>")
-        minutes = sum(t.duration_ms for t in self.tracks) // 60_000
-        note = "" if playlist.source == "local" else " · editing makes a local copy"
-        self.playlist_panel.subtitle.setText(
-            f"{label} · {counted(len(self.tracks), 'track')} · {minutes} min{note}"
-        )
+        if not same:
+            self.coverage = ""
+            self.playlist_panel.model.set_unknown([])
+        else:
+            self.playlist_panel.model.set_unknown(self.playlist_panel.model.unknown)
+        self._show_details()
         self.sidebar.select_playlist(playlist_id)
         if not same:
             self.recs.model.set_rows([])
@@ -336,6 +342,32 @@ class MainWindow(QMainWindow):
         self.playlist_changed()
         self.update_actions()
         self.playlist_opened.emit(playlist_id)
+
+    def _show_details(self) -> None:
+        """The lines under the title: where the playlist comes from, its size, and how
+        much of it the active model knows."""
+        playlist = self.playlist
+        if playlist is None:
+            self.playlist_panel.subtitle.setText("")
+            return
+        label = SOURCE_LABELS.get(playlist.source, playlist.source)
+        minutes = sum(t.duration_ms for t in self.tracks) // 60_000
+        first = [label, counted(len(self.tracks), "track"), f"{minutes} min"]
+        origin = self.library.playlist_origin(playlist.id) if playlist.id else None
+        if origin is not None:
+            when = _dt.datetime.fromtimestamp(origin[2]).strftime("%Y-%m-%d")
+            first.append(f"imported {when} from {Path(origin[1]).name or origin[1]}")
+        if playlist.num_followers:
+            first.append(counted(playlist.num_followers, "follower"))
+        if playlist.source != "local":
+            first.append("editing makes a local copy")
+        lines = [" · ".join(first)]
+        description = " ".join(playlist.description.split())
+        if description:
+            lines.append(description if len(description) <= 160 else description[:157] + "…")
+        if self.coverage:
+            lines.append(self.coverage)
+        self.playlist_panel.subtitle.setText("\n".join(lines))
 
     def playlist_changed(self) -> None:
         """The playlist (or a filter) changed: new proposals after a short pause."""
@@ -437,6 +469,33 @@ class MainWindow(QMainWindow):
             added(self.playlist.track_uris, [r.uri for r in rows]),
             f"Add {n} track{'s' * (n != 1)}",
         )
+
+    # -- open in Spotify ---------------------------------------------------------------------
+
+    def open_track_in_spotify(self, uri: str) -> None:
+        url = spotify_url(uri)
+        if url is None:
+            self.show_error(f"{uri} is not a Spotify track, so Spotify cannot show it.")
+            return
+        open_url(url)
+
+    def spotify_playlist_url(self, playlist_id: int) -> str | None:
+        """open.spotify.com address of a playlist from (or exported to) Spotify."""
+        try:
+            playlist = self.library.playlist(playlist_id)
+        except AssistantError:
+            return None
+        link = self.library.spotify_link(playlist_id)
+        return playlist_url(playlist, link.spotify_playlist_id if link else None)
+
+    def open_playlist_in_spotify(self, playlist_id: int) -> None:
+        url = self.spotify_playlist_url(playlist_id)
+        if url is None:
+            self.show_error(
+                "This playlist is not on Spotify. Export it there first (Spotify menu)."
+            )
+            return
+        open_url(url)
 
     # -- find a track ------------------------------------------------------------------------
 
@@ -602,6 +661,16 @@ class MainWindow(QMainWindow):
             else ""
         )
         self.recs.state.setText(f"{counted(len(batch.rows), 'proposal')} by {batch.model}{unknown}")
+        self.playlist_panel.model.set_unknown(batch.unknown_seeds)
+        total = len(self.playlist.track_uris)
+        known = total - len(set(batch.unknown_seeds))
+        self.coverage = (
+            f"The model knows {known} of {counted(total, 'track')} ({known / total:.0%})"
+            + (" — marked tracks are new to it." if known < total else ".")
+            if total
+            else ""
+        )
+        self._show_details()
         self.explanation.set_runs(batch.runs)
         self.recommendations_shown.emit(batch)
 

@@ -6,6 +6,8 @@ pushes undo commands, starts jobs).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import (
     QAbstractItemModel,
     QEvent,
@@ -36,6 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.ui.delegates import BarDelegate
+from assistant.ui.links import spotify_url
 from assistant.ui.table_models import (
     SORT_ROLE,
     PlaylistTracksModel,
@@ -171,6 +174,7 @@ class LibrarySidebar(QWidget):
 
     playlist_selected = Signal(int)
     search_changed = Signal(str)
+    open_in_spotify = Signal(int)  # a playlist id
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -187,6 +191,9 @@ class LibrarySidebar(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.tree.selectionModel().currentChanged.connect(self._current_changed)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.can_open: Callable[[int], bool] = lambda _id: False  # set by the window
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.search)
@@ -196,6 +203,22 @@ class LibrarySidebar(QWidget):
         summary = self.model.playlist_at(current)
         if summary is not None:
             self.playlist_selected.emit(summary.id)
+
+    def context_menu(self, index: QModelIndex) -> QMenu | None:
+        """The menu of a playlist row (built apart from showing it, for tests)."""
+        summary = self.model.playlist_at(index)
+        if summary is None:
+            return None
+        menu = QMenu(self)
+        action = menu.addAction("Open in Spotify")
+        action.setEnabled(self.can_open(summary.id))
+        action.triggered.connect(lambda: self.open_in_spotify.emit(summary.id))
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = self.context_menu(self.tree.indexAt(pos))
+        if menu is not None:
+            menu.exec(self.tree.viewport().mapToGlobal(pos))
 
     def select_playlist(self, playlist_id: int) -> bool:
         """Selects (and shows) a playlist in the tree without emitting twice.
@@ -216,10 +239,17 @@ class LibrarySidebar(QWidget):
 
 
 class PlaylistPanel(QWidget):
-    """The open playlist: its name and source, then its tracks."""
+    """The open playlist: its name and details, then its tracks.
+
+    Signals:
+        open_in_spotify(str): a track URI to show on open.spotify.com.
+    """
+
+    open_in_spotify = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.extra_actions: list[QAction] = []
         self.title = QLabel("<h3>No playlist open</h3>")
         self.title.setAccessibleName("Open playlist")
         self.subtitle = QLabel("")
@@ -228,6 +258,8 @@ class PlaylistPanel(QWidget):
         self.view = table("Tracks of the open playlist")
         self.table = SortableTable(self.view, self.model)
         self.view.horizontalHeader().sortIndicatorChanged.connect(self._sorted)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.setDragEnabled(True)
         self.view.setAcceptDrops(True)
         self.view.setDropIndicatorShown(True)
@@ -278,6 +310,27 @@ class PlaylistPanel(QWidget):
         """Selected rows as positions in the playlist, whatever the view's sorting."""
         return self.table.selected_rows()
 
+    def context_menu(self, index: QModelIndex) -> QMenu | None:
+        """The menu of a track row (built apart from showing it, for tests)."""
+        row = self.table.source_row(index)
+        if row < 0:
+            return None
+        track = self.model.row_at(row)
+        menu = QMenu(self)
+        spotify = menu.addAction("Open in Spotify")
+        spotify.setEnabled(spotify_url(track.uri) is not None)
+        spotify.triggered.connect(lambda: self.open_in_spotify.emit(track.uri))
+        if self.extra_actions:
+            menu.addSeparator()
+        for action in self.extra_actions:
+            menu.addAction(action)
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = self.context_menu(self.view.indexAt(pos))
+        if menu is not None:
+            menu.exec(self.view.viewport().mapToGlobal(pos))
+
     def _sorted(self, *_: object) -> None:
         # Drag and drop sets the playlist's order: only offered when the view shows it.
         own = self.table.in_own_order()
@@ -311,6 +364,7 @@ class RecommendationsPanel(QWidget):
     selection_changed = Signal(object)
     block_artist_requested = Signal(str, str)
     filters_changed = Signal()
+    open_in_spotify = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -391,14 +445,18 @@ class RecommendationsPanel(QWidget):
         row = self.table.source_row(current)
         self.selection_changed.emit(self.model.row_at(row) if row >= 0 else None)
 
-    def _context_menu(self, pos: QPoint) -> None:
-        index = self.view.indexAt(pos)
-        if not index.isValid():
-            return
-        row: RecommendationRow = self.model.row_at(self.table.source_row(index))
+    def context_menu(self, index: QModelIndex) -> QMenu | None:
+        """The menu of a proposal (built apart from showing it, for tests)."""
+        source_row = self.table.source_row(index)
+        if source_row < 0:
+            return None
+        row: RecommendationRow = self.model.row_at(source_row)
         menu = QMenu(self)
         for action in self.extra_actions:
             menu.addAction(action)
+        spotify = menu.addAction("Open in Spotify")
+        spotify.setEnabled(spotify_url(row.uri) is not None)
+        spotify.triggered.connect(lambda: self.open_in_spotify.emit(row.uri))
         artist = row.track.artist_name or row.track.artist_uri
         if artist:
             block = menu.addAction(f"Block artist “{artist}”")
@@ -407,4 +465,9 @@ class RecommendationsPanel(QWidget):
                     row.track.artist_uri or row.track.artist_name, artist
                 )
             )
-        menu.exec(self.view.viewport().mapToGlobal(pos))
+        return menu
+
+    def _context_menu(self, pos: QPoint) -> None:
+        menu = self.context_menu(self.view.indexAt(pos))
+        if menu is not None:
+            menu.exec(self.view.viewport().mapToGlobal(pos))

@@ -23,7 +23,8 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtGui import QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication, QStyle
 
 from assistant.domain import PlaylistSummary, Reason, Recommendation, RecommendationRun, Track
 
@@ -118,6 +119,16 @@ class _RowsModel(QAbstractTableModel):
 TRACK_MIME = "application/x-playlist-assistant-rows"
 
 
+UNKNOWN_TIP = "not known to the active model: it cannot use this track for proposals"
+
+
+def unknown_icon() -> QIcon:
+    """The mark of a track the model does not know (the style's question icon)."""
+    app = QApplication.instance()
+    style = app.style() if isinstance(app, QApplication) else None
+    return style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxQuestion) if style else QIcon()
+
+
 class PlaylistTracksModel(_RowsModel):
     """The open playlist: position, title, artist, album, duration. Rows are Tracks.
 
@@ -133,6 +144,7 @@ class PlaylistTracksModel(_RowsModel):
         super().__init__(parent)
         self.editable = True
         self.highlighted: set[str] = set()  # just added: painted briefly
+        self.unknown: set[str] = set()  # not in the active model's graph
 
     def set_highlighted(self, uris: Sequence[str]) -> None:
         self.highlighted = set(uris)
@@ -143,7 +155,22 @@ class PlaylistTracksModel(_RowsModel):
                 [Qt.ItemDataRole.BackgroundRole],
             )
 
+    def set_unknown(self, uris: Sequence[str]) -> None:
+        """Marks tracks the active model does not know (it cannot use them as seeds)."""
+        self.unknown = set(uris)
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 1),
+                self.index(len(self._rows) - 1, 1),
+                [Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole],
+            )
+
     def cell(self, row: Track, r: int, column: int, role: int) -> Any:
+        unknown = row.uri in self.unknown
+        if role == Qt.ItemDataRole.DecorationRole and column == 1 and unknown:
+            return unknown_icon()
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole and unknown:
+            return UNKNOWN_TIP
         if role == Qt.ItemDataRole.BackgroundRole:
             if row.uri not in self.highlighted:
                 return None
@@ -167,7 +194,8 @@ class PlaylistTracksModel(_RowsModel):
                 row.duration_ms,
             )[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.name}\n{row.artist_name} · {row.album_name}\n{row.uri}"
+            tip = f"{row.name}\n{row.artist_name} · {row.album_name}\n{row.uri}"
+            return f"{UNKNOWN_TIP.capitalize()}.\n{tip}" if unknown else tip
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (0, 4):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
