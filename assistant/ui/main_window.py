@@ -328,6 +328,8 @@ class MainWindow(QMainWindow):
         if not same:
             self.coverage = ""
             self.playlist_panel.model.set_unknown([])
+            if not playlist.track_uris:  # nothing to recommend from: offer the search
+                self.lower_tabs.setCurrentWidget(self.find)
         else:
             self.playlist_panel.model.set_unknown(self.playlist_panel.model.unknown)
         self._show_details()

@@ -91,3 +91,10 @@ def test_sorting_recommendations_keeps_what_is_selected(qtbot) -> None:
     assert panel.current() is rows[1]
     panel.view.sortByColumn(3, Qt.SortOrder.AscendingOrder)  # Strength, strongest first
     assert [panel.view.model().index(r, 1).data() for r in range(3)] == ["Zebra", "Apple", "Mango"]
+
+
+def test_an_empty_playlist_opens_on_find_a_track(window) -> None:
+    window.get_text = lambda _t, _l, _x: ("Empty one", True)
+    window.new_playlist()
+    assert window.playlist.track_uris == []
+    assert window.lower_tabs.currentWidget() is window.find
