@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from assistant.domain import RecommendationRun
 from assistant.jobs.explaining import reason_sentence
 from assistant.ui.delegates import BarDelegate
+from assistant.ui.panels import ColumnFitter
 from assistant.ui.table_models import (
     ReasonRow,
     ReasonsModel,
@@ -89,6 +90,8 @@ class ExplanationView(QWidget):
         header.resizeSection(1, bar_width)
         header.resizeSection(2, bar_width)
         header.setMinimumSectionSize(40)
+        # Narrow panels (1024 px windows) give the names at least half the width.
+        ColumnFitter(self.reasons_view, 0, (1, 2))
 
         self.runs = RunsModel(self)
         self.runs_view = QTableView()

@@ -45,7 +45,12 @@ from assistant.ui.commands import (
 )
 from assistant.ui.explanation_view import ExplanationView
 from assistant.ui.links import open_url, playlist_url, spotify_url
-from assistant.ui.panels import LibrarySidebar, PlaylistPanel, RecommendationsPanel
+from assistant.ui.panels import (
+    ColumnFitter,
+    LibrarySidebar,
+    PlaylistPanel,
+    RecommendationsPanel,
+)
 from assistant.ui.table_models import SOURCE_LABELS, RecommendationRow, counted, display_name
 from assistant.ui.track_search import SEARCH_LIMIT, TrackSearchPanel
 from assistant.ui.worker import Job, Worker
@@ -103,6 +108,8 @@ class MainWindow(QMainWindow):
         self.rec_job: Job | None = None
         self.viewing_run: int | None = None  # a past run shown instead of live proposals
         self.coverage = ""  # "The model knows 14 of 15 tracks (93%)", after scoring
+        self.origin: tuple[str, str, float] | None = None  # the open playlist's import
+        self.closed = False
         self.model_name = ""
         self.device_name = settings.device
         self._open_errors: dict[str, QMessageBox] = {}
@@ -326,6 +333,7 @@ class MainWindow(QMainWindow):
         self.playlist_panel.model.set_rows(self.tracks)
         self.playlist_panel.title.setText(f"<h3>{_esc(display_name(playlist.name))}</h3>")
         if not same:
+            self.origin = self.library.playlist_origin(playlist_id)
             self.coverage = ""
             self.playlist_panel.model.set_unknown([])
             if not playlist.track_uris:  # nothing to recommend from: offer the search
@@ -355,7 +363,7 @@ class MainWindow(QMainWindow):
         label = SOURCE_LABELS.get(playlist.source, playlist.source)
         minutes = sum(t.duration_ms for t in self.tracks) // 60_000
         first = [label, counted(len(self.tracks), "track"), f"{minutes} min"]
-        origin = self.library.playlist_origin(playlist.id) if playlist.id else None
+        origin = self.origin
         if origin is not None:
             when = _dt.datetime.fromtimestamp(origin[2]).strftime("%Y-%m-%d")
             first.append(f"imported {when} from {Path(origin[1]).name or origin[1]}")
@@ -648,7 +656,8 @@ class MainWindow(QMainWindow):
 
     def show_recommendations(self, batch: jobs.RecommendationBatch) -> None:
         if (
-            self.playlist is None
+            self.closed
+            or self.playlist is None
             or batch.playlist_id != self.playlist.id
             or batch.version != self.version
         ):
@@ -797,7 +806,7 @@ class MainWindow(QMainWindow):
                 continue
             header = view.horizontalHeader()
             saved = {c: int(w) for c, w in enumerate(widths) if str(w).isdigit()}
-            fitter = getattr(view.parent(), "fitter", None)
+            fitter = view.findChild(ColumnFitter)
             for c, w in saved.items():
                 if c < header.count() and header.sectionResizeMode(c) != header.ResizeMode.Stretch:
                     header.resizeSection(c, w)
@@ -811,13 +820,14 @@ class MainWindow(QMainWindow):
         qs.setValue("splitter", self.splitter.saveState())
         for key, view in self._tables().items():
             header = view.horizontalHeader()
-            fitter = getattr(view.parent(), "fitter", None)
+            fitter = view.findChild(ColumnFitter)
             preferred = fitter.preferred if fitter is not None else {}
             qs.setValue(
                 key,
                 [str(preferred.get(c, header.sectionSize(c))) for c in range(header.count())],
             )
         qs.sync()
+        self.closed = True  # answers still queued for the UI thread find no library
         self.worker.shutdown()
         self.library.close()
         super().closeEvent(event)

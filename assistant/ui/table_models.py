@@ -379,7 +379,8 @@ class ReasonsModel(_RowsModel):
                 return "only seed" if column == self.ATTENTION_COLUMN else "all"
             if column == self.ATTENTION_COLUMN:
                 return f"{row.reason.attention:.0%}"
-            return f"{self.share(row):.0%}"
+            share = self.share(row)
+            return f"{share:.0%}" if abs(share) >= 0.005 else "0%"  # never "-0%"
         if role == VALUE_ROLE and not single:
             if column == self.ATTENTION_COLUMN:
                 return float(row.reason.attention)
