@@ -147,7 +147,7 @@ class ExplanationView(QWidget):
             f" <small>(proposal #{row.rec.rank})</small>"
         )
         labels = {
-            r.neighbor_uri: track_label(row.neighbours.get(r.neighbor_uri), r.neighbor_uri)
+            r.neighbor_uri: track_label(row.neighbors.get(r.neighbor_uri), r.neighbor_uri)
             for r in row.rec.reasons
         }
         self.sentence.setText(reason_sentence(row.rec.reasons, labels))

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-import importlib
 import json
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from assistant import config
 from assistant.config import Settings, save_settings
 from assistant.domain import Playlist, Track
 from assistant.errors import AssistantError, Cancelled
+from assistant.jobs.checkpoints import active_checkpoint_path, set_active
 from assistant.store.library import Library
 from assistant.ui import actions as window_actions
 from assistant.ui import jobs
@@ -59,19 +59,6 @@ BLOCKED_META_KEY = "ui.blocked_artists"
 MIN_WIDTH, MIN_HEIGHT = 960, 600  # below this the three panels stop being usable
 SPLIT = (0.2, 0.48, 0.32)  # first-start share of the width: sidebar, middle, Why panel
 MAX_PER_SOURCE = 5_000  # sidebar rows per source; search narrows big MPD libraries
-
-
-def active_checkpoint(settings: Settings) -> Path:
-    """The checkpoint the window scores with: the chosen one, else the bundled one.
-
-    Same rule as ``assistant.jobs.recommending.active_checkpoint_path``, written out here
-    because importing that module loads torch, which must not happen on the UI thread.
-    """
-    return (
-        Path(settings.active_checkpoint)
-        if settings.active_checkpoint
-        else config.BUNDLED_CHECKPOINT
-    )
 
 
 class MainWindow(QMainWindow):
@@ -109,9 +96,9 @@ class MainWindow(QMainWindow):
         self.viewing_run: int | None = None  # a past run shown instead of live proposals
         self.coverage = ""  # "The model knows 14 of 15 tracks (93%)", after scoring
         self.origin: tuple[str, str, float] | None = None  # the open playlist's import
-        self.closed = False
         self.model_name = ""
         self.device_name = settings.device
+        self.closed = False  # set by closeEvent: late job results are dropped then
         self._open_errors: dict[str, QMessageBox] = {}
         self.ask = self._ask  # replaced in tests: (title, text) -> bool
         self.confirm = self._confirm  # replaced in tests: (title, text, accept) -> bool
@@ -212,15 +199,10 @@ class MainWindow(QMainWindow):
         self.undo_stack.cleanChanged.connect(lambda *_: self.update_actions())
 
     def _install_extensions(self) -> None:
-        """The Spotify menu, when that module is there (it comes with its own issue)."""
-        try:
-            module = importlib.import_module("assistant.ui.spotify_dialogs")
-        except ModuleNotFoundError:
-            return
-        try:
-            module.install(self)
-        except Exception as exc:  # a broken extension must not stop the window
-            self.show_error(exc)
+        """The Spotify menu."""
+        from assistant.ui import spotify_dialogs
+
+        spotify_dialogs.install(self)
 
     # -- the interface other parts use --------------------------------------------------
 
@@ -285,7 +267,7 @@ class MainWindow(QMainWindow):
             self._library_ready()
         self.worker.submit(
             jobs.warm_up_job,
-            str(active_checkpoint(self.settings)),
+            str(active_checkpoint_path(self.settings)),
             self.settings.device,
             on_result=self._warmed_up,
             on_error=lambda _e: None,  # the recommendation job reports it, once
@@ -310,7 +292,9 @@ class MainWindow(QMainWindow):
         self.update_model_status()
 
     def update_model_status(self) -> None:
-        path = active_checkpoint(self.settings)
+        if self.closed:
+            return
+        path = active_checkpoint_path(self.settings)
         name = self.model_name or path.stem
         self.model_label.setText(f"Model: {name} ({path.name})")
         self.model_label.setToolTip(str(path))
@@ -642,7 +626,7 @@ class MainWindow(QMainWindow):
         self.rec_job = self.worker.submit(
             jobs.recommend_job,
             self.library_path,
-            str(active_checkpoint(self.settings)),
+            str(active_checkpoint_path(self.settings)),
             self.settings.device,
             self.playlist.id,
             self.version,
@@ -755,17 +739,32 @@ class MainWindow(QMainWindow):
 
     # -- model ---------------------------------------------------------------------------
 
+    def choose_checkpoint(self, path: str | Path) -> None:
+        """The Model menu's switch: the worker validates and registers the file first (as
+        ``playlist-assistant use`` does); a corrupt or foreign file is refused, the active
+        model stays."""
+        self.worker.submit(
+            jobs.activate_checkpoint_job,
+            self.library_path,
+            str(path),
+            on_result=self.set_active_checkpoint,
+            on_error=self._checkpoint_refused,
+            name="activate",
+        )
+
+    def _checkpoint_refused(self, exc: BaseException) -> None:
+        self.show_error(exc)
+        window_actions.rebuild_model_menu(self)  # the check mark goes back
+
     def set_active_checkpoint(self, path: str | Path | None) -> None:
         """Switches the model (None or the bundled path: the bundled one) and rescores."""
-        bundled = str(config.BUNDLED_CHECKPOINT)
-        self.settings.active_checkpoint = "" if not path or str(path) == bundled else str(path)
-        save_settings(self.settings)
+        set_active(self.settings, path)
         self.model_name = ""
         self.update_model_status()
-        self.model_changed.emit(str(active_checkpoint(self.settings)))
+        self.model_changed.emit(str(active_checkpoint_path(self.settings)))
         self.worker.submit(
             jobs.warm_up_job,
-            str(active_checkpoint(self.settings)),
+            str(active_checkpoint_path(self.settings)),
             self.settings.device,
             on_result=self._warmed_up,
             on_error=lambda _e: None,
@@ -827,8 +826,10 @@ class MainWindow(QMainWindow):
                 [str(preferred.get(c, header.sectionSize(c))) for c in range(header.count())],
             )
         qs.sync()
-        self.closed = True  # answers still queued for the UI thread find no library
         self.worker.shutdown()
+        # Results of jobs that finished during the shutdown still arrive (queued signals):
+        # they must not touch the closed library.
+        self.closed = True
         self.library.close()
         super().closeEvent(event)
 

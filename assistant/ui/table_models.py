@@ -272,7 +272,7 @@ class RecommendationRow:
 
     rec: Recommendation
     track: Track
-    neighbours: dict[str, Track]
+    neighbors: dict[str, Track]
 
     @property
     def uri(self) -> str:
