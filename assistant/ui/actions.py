@@ -1,6 +1,6 @@
 """Menus, toolbar, shortcuts, and the flows behind them (import, export, train, settings).
 
-Kept apart from ``main_window`` so that the window's module holds the state and this one
+Kept apart from ``mainwindow`` so that the window's module holds the state and this one
 the verbs. Every flow that takes time goes through ``window.worker``.
 """
 
@@ -18,11 +18,11 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolBar
 from assistant import __version__, config
 from assistant.config import save_settings
 from assistant.jobs.checkpoints import active_checkpoint_path
-from assistant.ui import jobs
+from assistant.ui import tasks
 from assistant.ui.dialogs import ExportDialog, ImportProgressDialog, SettingsDialog
 
 if TYPE_CHECKING:
-    from assistant.ui.main_window import MainWindow
+    from assistant.ui.mainwindow import MainWindow
 
 
 def _action(
@@ -218,7 +218,7 @@ def import_mpd(
             )
     if not paths:
         return None
-    return _run_import(window, "Importing MPD playlists", jobs.import_mpd_job, list(paths))
+    return _run_import(window, "Importing MPD playlists", tasks.import_mpd_task, list(paths))
 
 
 def import_csv(window: MainWindow, path: str | None = None) -> ImportProgressDialog | None:
@@ -226,7 +226,7 @@ def import_csv(window: MainWindow, path: str | None = None) -> ImportProgressDia
         path, _ = QFileDialog.getOpenFileName(window, "Import a CSV playlist", "", "CSV (*.csv)")
     if not path:
         return None
-    return _run_import(window, "Importing a CSV playlist", jobs.import_csv_job, path)
+    return _run_import(window, "Importing a CSV playlist", tasks.import_csv_task, path)
 
 
 def _run_import(window: MainWindow, title: str, fn, arg) -> ImportProgressDialog:
@@ -262,7 +262,7 @@ def export(window: MainWindow, fmt: str | None = None, out_path: str | None = No
             return
         fmt, out_path = dialog.fmt(), dialog.out_path()
     window.worker.submit(
-        jobs.export_job, window.library_path, playlist.id, fmt, out_path,
+        tasks.export_task, window.library_path, playlist.id, fmt, out_path,
         on_result=lambda p: window.statusBar().showMessage(f"Exported to {p}", 8000),
         name="export",
     )  # fmt: skip

@@ -1,6 +1,6 @@
 """Find a track: a search box over the library's tracks whose results go into the playlist.
 
-The query runs in the worker (``tasks``/``jobs.search_tracks_job``, SQLite FTS5) 150 ms
+The query runs in the worker (``tasks.search_tracks_task``, SQLite FTS5) 150 ms
 after the last key; an answer for older text is dropped. The panel only shows rows and
 says what the person asked for; the window adds them with an undoable command.
 """

@@ -38,7 +38,7 @@ def demo_library(demo_template: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def make_window(qtbot):
     """Builds MainWindows on a library; confirmations answer yes; closed after the test."""
-    from assistant.ui.main_window import MainWindow
+    from assistant.ui.mainwindow import MainWindow
 
     windows: list[MainWindow] = []
 

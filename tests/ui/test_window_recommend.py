@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from assistant.ui.jobs import RecommendationBatch
+from assistant.ui.tasks import RecommendationBatch
 
 
 def _open_and_wait(window, qtbot, playlist_id: int):
