@@ -35,7 +35,7 @@ def build(argv: Sequence[str] | None = None):
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from assistant.ui.main_window import MainWindow
+    from assistant.ui.mainwindow import MainWindow
 
     args = parse_args(argv)
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])

@@ -41,11 +41,23 @@ BUNDLED_CHECKPOINT = MODELS_DIR / "demo.ckpt"
 
 
 def data_dir() -> Path:
-    """Where the library and checkpoints live (created on demand)."""
+    """Where the library and checkpoints live (created on demand).
+
+    ``PLAYLIST_ASSISTANT_HOME`` first, then the folder chosen in Settings (read at start,
+    so a change takes effect after a restart), then the per-user default.
+    """
     override = os.environ.get(HOME_ENV)
-    path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+    if override:
+        path = Path(override)
+    else:
+        chosen = load_settings().data_dir if settings_path().exists() else ""
+        path = Path(chosen) if chosen else default_data_dir()
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def default_data_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
 
 
 def config_dir() -> Path:
@@ -91,6 +103,7 @@ class Settings:
     spotify_client_id: str = ""
     spotify_redirect_port: int = 8765
     active_checkpoint: str = ""  # path; empty = the bundled one
+    data_dir: str = ""  # empty = the per-user default (see data_dir())
     spotify_notice_accepted: bool = False
     # Train on Spotify-imported playlists: "" = not asked yet, "yes", "no" (asked once).
     train_on_spotify: str = ""

@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -371,6 +373,9 @@ class Library:
             else ""
         )
         verb = "INSERT" if overwrite else "INSERT OR IGNORE"
+        # New rows get rowids above today's largest: the search index takes them in one
+        # statement below (see migrations._v_track_search).
+        (last_rowid,) = self.conn.execute("SELECT coalesce(max(rowid), 0) FROM tracks").fetchone()
         # Many rows per statement: binding is the same, but SQLite steps and resets one
         # statement per 50 rows instead of per row (an MPD slice's ~37k tracks: ~25%
         # faster). Rows still go in in order, so the first of two equal URIs wins.
@@ -386,6 +391,11 @@ class Library:
             self.conn.executemany(
                 f"{verb} {_TRACK_INSERT}(?, ?, ?, ?, ?, ?, ?){conflict}", rows[whole:]
             )
+        self.conn.execute(
+            "INSERT INTO track_search (rowid, name, artist_name, album_name) "
+            "SELECT rowid, name, artist_name, album_name FROM tracks WHERE rowid > ?",
+            (last_rowid,),
+        )
 
     def _write_playlist(self, playlist: Playlist, *, import_id: int | None = None) -> int:
         if playlist.source not in SOURCES:
@@ -631,6 +641,56 @@ class Library:
         with self.atomic():
             self._write_tracks((_track_row(t) for t in tracks), overwrite=overwrite)
 
+    def search_tracks(self, text: str, limit: int = 200) -> list[Track]:
+        """Tracks whose title, artist or album hold every word of ``text``, a word of
+        three or more letters also as the start of a word ("cold clo" finds "Clocks –
+        Coldplay"), best matches first.
+
+        Uses the FTS5 index ``track_search`` (migration ``_v_track_search``). A prefix
+        query ("clo"*) makes FTS5 merge the postings of every matching word before the
+        first answer (over 100 ms for a common word at 1M tracks), so a typed word is
+        first turned into up to ``PREFIX_WORDS`` whole words of the index
+        (``track_search_terms``) and those are OR-ed: FTS5 then reads them lazily and
+        stops at the limit. FTS5's own ranking would score every match, so the first
+        ``SEARCH_CANDIDATES`` matches are ranked here (``search_order``).
+        """
+        words = search_words(text)
+        if not words:
+            return []
+        groups = []
+        for word in words:
+            alternatives = [word]
+            if len(word) >= 3:
+                alternatives += [
+                    term
+                    for (term,) in self.conn.execute(
+                        "SELECT term FROM track_search_terms WHERE term > ? AND term < ? LIMIT ?",
+                        (word, word + "\U0010ffff", PREFIX_WORDS),
+                    )
+                ]
+            groups.append("(" + " OR ".join(f'"{a}"' for a in alternatives) + ")")
+        rows = self.conn.execute(
+            "SELECT t.* FROM (SELECT rowid FROM track_search WHERE track_search MATCH ? "
+            "LIMIT ?) AS s JOIN tracks AS t ON t.rowid = s.rowid",
+            (" AND ".join(groups), SEARCH_CANDIDATES),
+        ).fetchall()
+        tracks = [Track(*row) for row in rows]
+        tracks.sort(key=lambda t: search_order(t, words))
+        return tracks[: int(limit)]
+
+    def playlist_origin(self, playlist_id: int) -> tuple[str, str, float] | None:
+        """(kind, path, imported_at) of the import that brought a playlist in, if any."""
+        row = self.conn.execute(
+            "SELECT i.kind, i.path, i.imported_at FROM playlists AS p "
+            "JOIN imports AS i ON i.id = p.import_id WHERE p.id = ?",
+            (playlist_id,),
+        ).fetchone()
+        return (row[0], row[1], float(row[2])) if row else None
+
+    def rebuild_track_search(self) -> None:
+        """Rebuilds the track search index from ``tracks`` (after a VACUUM, say)."""
+        self.conn.execute("INSERT INTO track_search (track_search) VALUES ('rebuild')")
+
     def iter_all_tracks(self) -> Iterator[Track]:
         for row in self.conn.execute(f"{_TRACK_SELECT} ORDER BY uri"):
             yield Track(*row)
@@ -759,8 +819,20 @@ class Library:
         unknown_seeds: Sequence[str],
         recommendations: Sequence[Recommendation],
     ) -> int:
-        """Stores a run with its recommendations and explanations; returns the run id."""
+        """Stores a run with its recommendations and explanations; returns the run id.
+
+        A run that repeats a stored one (same playlist, checkpoint, seeds and proposals:
+        a refresh after an unrelated import, a filter set back) is not stored again; the
+        stored one becomes the newest and its id is returned.
+        """
         with self.atomic():
+            same = self._same_run(playlist_id, checkpoint, seeds, recommendations)
+            if same is not None:
+                self.conn.execute(
+                    "UPDATE recommendation_runs SET created_at = ?, model = ? WHERE id = ?",
+                    (time.time(), model, same),
+                )
+                return same
             cur = self.conn.execute(
                 "INSERT INTO recommendation_runs (playlist_id, model, checkpoint, created_at, k, "
                 "seeds, unknown_seeds) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -795,6 +867,30 @@ class Library:
                 ),
             )
         return run_id
+
+    def _same_run(
+        self,
+        playlist_id: int | None,
+        checkpoint: str,
+        seeds: Sequence[str],
+        recommendations: Sequence[Recommendation],
+    ) -> int | None:
+        wanted = [r.track_uri for r in recommendations]
+        for (run_id,) in self.conn.execute(
+            "SELECT id FROM recommendation_runs WHERE playlist_id IS ? AND checkpoint = ? "
+            "AND seeds = ? ORDER BY created_at DESC LIMIT 20",
+            (playlist_id, checkpoint, json.dumps(list(seeds))),
+        ).fetchall():
+            stored = [
+                u
+                for (u,) in self.conn.execute(
+                    "SELECT track_uri FROM recommendations WHERE run_id = ? ORDER BY rank",
+                    (run_id,),
+                )
+            ]
+            if stored == wanted:
+                return int(run_id)
+        return None
 
     def recommendation_runs(
         self, playlist_id: int | None = None, limit: int = 50
@@ -1242,6 +1338,27 @@ def _owned_elsewhere(path: str, source: str, conflicts: list[tuple[str, str]]) -
         "first imported from: remove these playlists from this file (or delete them from "
         "the library) and import it again.",
     )
+SEARCH_CANDIDATES = 1_000  # matches ranked per search (see Library.search_tracks)
+PREFIX_WORDS = 64  # whole words tried for a typed word's prefix
+
+
+def search_words(text: str) -> list[str]:
+    """Typed text as the index's words: split and folded as FTS5's unicode61 tokenizer
+    does (letters and digits, lower case, no diacritics), so "Beyoncé – Halo" is
+    ["beyonce", "halo"]. Quotes and FTS5 operators are plain text this way."""
+    folded = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in folded if not unicodedata.combining(c))
+    return re.findall(r"[^\W_]+", plain)
+
+
+def search_order(track: Track, words: Sequence[str]) -> tuple[int, int, str]:
+    """Sort key of a found track: words starting a title word first, then artist and
+    album; then by title. ``words`` come from :func:`search_words`."""
+    title = " " + track.name.casefold()  # cheap: this runs for every candidate
+    other = f" {track.artist_name.casefold()} {track.album_name.casefold()}"
+    in_title = sum(f" {w}" in title for w in words)
+    in_other = sum(f" {w}" in other for w in words)
+    return (-in_title, -in_other, title)
 
 
 def _track_row(t: Track) -> TrackRow:

@@ -1,26 +1,28 @@
 """Menus, toolbar, shortcuts, and the flows behind them (import, export, train, settings).
 
-Kept apart from ``main_window`` so that the window's module holds the state and this one
+Kept apart from ``mainwindow`` so that the window's module holds the state and this one
 the verbs. Every flow that takes time goes through ``window.worker``.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolBar
 
-from assistant import config
+from assistant import __version__, config
 from assistant.config import save_settings
 from assistant.jobs.checkpoints import active_checkpoint_path
-from assistant.ui import jobs
+from assistant.ui import tasks
 from assistant.ui.dialogs import ExportDialog, ImportProgressDialog, SettingsDialog
 
 if TYPE_CHECKING:
-    from assistant.ui.main_window import MainWindow
+    from assistant.ui.mainwindow import MainWindow
 
 
 def _action(
@@ -38,6 +40,25 @@ def _action(
     return action
 
 
+def _stack_twin(window: MainWindow, text: str, *, redo: bool = False) -> QAction:
+    """A toolbar action with a fixed label that follows the undo stack; what it would
+    undo is in its tooltip."""
+    stack = window.undo_stack
+    twin = QAction(text, window)
+    twin.setToolTip(text)
+    if redo:
+        twin.setEnabled(stack.canRedo())
+        twin.triggered.connect(stack.redo)
+        stack.canRedoChanged.connect(twin.setEnabled)
+        stack.redoTextChanged.connect(twin.setToolTip)
+    else:
+        twin.setEnabled(stack.canUndo())
+        twin.triggered.connect(stack.undo)
+        stack.canUndoChanged.connect(twin.setEnabled)
+        stack.undoTextChanged.connect(twin.setToolTip)
+    return twin
+
+
 def install(window: MainWindow) -> None:
     """Creates every action, menu and the toolbar; stores actions as ``window.act_*``."""
     w = window
@@ -48,7 +69,7 @@ def install(window: MainWindow) -> None:
         lambda: w.new_playlist(from_selection=True),
         "Ctrl+Shift+N",
     )
-    w.act_import = _action(w, "&Import MPD files…", lambda: import_mpd(w), "Ctrl+I")
+    w.act_import = _action(w, "&Import playlists (MPD)…", lambda: import_mpd(w), "Ctrl+I")
     w.act_import_folder = _action(w, "Import MPD &folder…", lambda: import_mpd(w, folder=True))
     w.act_import_csv = _action(w, "Import &CSV…", lambda: import_csv(w))
     w.act_export = _action(w, "&Export playlist…", lambda: export(w), "Ctrl+E")
@@ -59,6 +80,10 @@ def install(window: MainWindow) -> None:
     w.act_undo.setShortcut(QKeySequence.StandardKey.Undo)
     w.act_redo = w.undo_stack.createRedoAction(w, "&Redo")
     w.act_redo.setShortcuts([QKeySequence("Ctrl+Y"), QKeySequence.StandardKey.Redo])
+    # The toolbar gets fixed-text twins: the stack's actions say "Undo Add 3 tracks",
+    # which made the toolbar buttons (and everything right of them) jump on every edit.
+    w.act_undo_tool = _stack_twin(w, "Undo")
+    w.act_redo_tool = _stack_twin(w, "Redo", redo=True)
     w.act_remove = _action(
         w, "&Remove tracks", w.remove_selected_tracks, QKeySequence.StandardKey.Delete
     )
@@ -89,6 +114,7 @@ def install(window: MainWindow) -> None:
     w.act_search = _action(
         w, "&Search playlists", lambda: _focus_search(w), QKeySequence.StandardKey.Find
     )
+    w.act_find = _action(w, "&Find a track…", w.show_find, "Ctrl+Shift+F")
     w.act_about = _action(w, "&About", lambda: about(w))
 
     bar = w.menuBar()
@@ -99,7 +125,7 @@ def install(window: MainWindow) -> None:
         file_menu.addSeparator() if a is None else file_menu.addAction(a)
     edit_menu = bar.addMenu("&Edit")
     for a in (w.act_undo, w.act_redo, None, w.act_remove, w.act_up, w.act_down, None,
-              w.act_rename, w.act_delete, None, w.act_search):  # fmt: skip
+              w.act_rename, w.act_delete, None, w.act_search, w.act_find):  # fmt: skip
         edit_menu.addSeparator() if a is None else edit_menu.addAction(a)
     recs_menu = bar.addMenu("&Recommendations")
     for a in (w.act_add, w.act_refresh, w.act_clear_blocked):
@@ -118,8 +144,8 @@ def install(window: MainWindow) -> None:
         w.act_import,
         w.act_export,
         None,
-        w.act_undo,
-        w.act_redo,
+        w.act_undo_tool,
+        w.act_redo_tool,
         None,
         w.act_train,
     ):
@@ -127,6 +153,7 @@ def install(window: MainWindow) -> None:
     w.addToolBar(toolbar)
     w.toolbar = toolbar
 
+    w.playlist_panel.extra_actions = [w.act_up, w.act_down, w.act_remove]
     w.playlist_panel.add_button(w.act_up, "▲")
     w.playlist_panel.add_button(w.act_down, "▼")
     w.playlist_panel.add_button(w.act_remove, "Remove")
@@ -202,7 +229,7 @@ def score_models(window: MainWindow) -> None:
         window.models_scored.emit(scores)
 
     window.worker.submit(
-        jobs.score_models_job, window.library_path, paths, on_result=done, name="score"
+        tasks.score_models_task, window.library_path, paths, on_result=done, name="score"
     )
 
 
@@ -228,7 +255,7 @@ def import_mpd(
             )
     if not paths:
         return None
-    return _run_import(window, "Importing MPD playlists", jobs.import_mpd_job, list(paths))
+    return _run_import(window, "Importing MPD playlists", tasks.import_mpd_task, list(paths))
 
 
 def import_csv(window: MainWindow, path: str | None = None) -> ImportProgressDialog | None:
@@ -236,7 +263,7 @@ def import_csv(window: MainWindow, path: str | None = None) -> ImportProgressDia
         path, _ = QFileDialog.getOpenFileName(window, "Import a CSV playlist", "", "CSV (*.csv)")
     if not path:
         return None
-    return _run_import(window, "Importing a CSV playlist", jobs.import_csv_job, path)
+    return _run_import(window, "Importing a CSV playlist", tasks.import_csv_task, path)
 
 
 def _run_import(window: MainWindow, title: str, fn, arg) -> ImportProgressDialog:
@@ -248,8 +275,11 @@ def _run_import(window: MainWindow, title: str, fn, arg) -> ImportProgressDialog
         window.refresh_library()
 
     def failed(exc: BaseException) -> None:
-        dialog.on_failed(exc)
-        window.show_error(exc)
+        # Said once: in the dialog while it is open, else (closed early) as a message.
+        if shiboken6.isValid(dialog) and dialog.isVisible():
+            dialog.on_failed(exc)
+        else:
+            window.show_error(exc)
 
     dialog.job = window.worker.submit(
         fn, window.library_path, arg, on_progress=dialog.on_progress, on_result=finished,
@@ -269,7 +299,7 @@ def export(window: MainWindow, fmt: str | None = None, out_path: str | None = No
             return
         fmt, out_path = dialog.fmt(), dialog.out_path()
     window.worker.submit(
-        jobs.export_job, window.library_path, playlist.id, fmt, out_path,
+        tasks.export_task, window.library_path, playlist.id, fmt, out_path,
         on_result=lambda text: window.statusBar().showMessage(text, 15000),
         name="export",
     )  # fmt: skip
@@ -295,7 +325,7 @@ def remove_demo(window: MainWindow) -> None:
         window.refresh_library()
         window.statusBar().showMessage(f"Removed {removed:,} demo playlists.", 8000)
 
-    window.worker.submit(jobs.remove_demo_job, window.library_path, on_result=done, name="demo")
+    window.worker.submit(tasks.remove_demo_task, window.library_path, on_result=done, name="demo")
 
 
 def open_settings(window: MainWindow) -> None:
@@ -310,8 +340,12 @@ def open_settings(window: MainWindow) -> None:
         QMessageBox.information(
             window,
             "Data directory",
-            "The new data directory takes effect after a restart: start the app with "
-            f"PLAYLIST_ASSISTANT_HOME={dialog.chosen_data_dir()} (or --library PATH).",
+            f"From the next start, the library and models are kept in {dialog.chosen_data_dir()}."
+            + (
+                f"\n(For now {config.HOME_ENV} is set and chooses another folder.)"
+                if os.environ.get(config.HOME_ENV)
+                else ""
+            ),
         )
     if (old.device, old.recommendation_count) != (new.device, new.recommendation_count):
         window.set_active_checkpoint(new.active_checkpoint or None)
@@ -335,10 +369,12 @@ def open_train_dialog(window: MainWindow):
     return dialog
 
 
-def about(window: MainWindow) -> None:
-    QMessageBox.about(
-        window,
-        "About Playlist Assistant",
-        "<b>Playlist Assistant</b><br>Browse and extend playlists with a graph neural network "
-        "that explains every proposal.<br><br>The demo catalog is synthetic.",
+def about_text() -> str:
+    return (
+        f"<b>Playlist Assistant {__version__}</b><br>Browse and extend playlists with a graph "
+        "neural network that explains every proposal.<br><br>The demo catalog is synthetic."
     )
+
+
+def about(window: MainWindow) -> None:
+    QMessageBox.about(window, "About Playlist Assistant", about_text())

@@ -24,12 +24,15 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QSpinBox,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
-from assistant.config import Settings
-from assistant.progress import Progress
+from assistant.config import Settings, default_data_dir
+from assistant.errors import Cancelled
+from assistant.progress import Progress, format_seconds
+from assistant.ui.table_models import counted
 
 
 class SettingsDialog(QDialog):
@@ -47,11 +50,19 @@ class SettingsDialog(QDialog):
         row = QHBoxLayout()
         row.addWidget(self.data_dir, 1)
         row.addWidget(browse)
-        note = QLabel(
-            "<small>A new data directory takes effect after a restart "
-            "(it is read from PLAYLIST_ASSISTANT_HOME or the default location).</small>"
+        self.note = QLabel(
+            "Holds the library and trained models. A new folder is used from the next start."
         )
-        note.setWordWrap(True)
+        self.note.setWordWrap(True)
+        self.note.setAccessibleName("About the data directory")
+        small = self.note.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.note.setFont(small)
+        # In a column under the field, not a form row of its own: there the wrapped label
+        # got one line of height and was cut off.
+        data_column = QVBoxLayout()
+        data_column.addLayout(row)
+        data_column.addWidget(self.note)
         self.device = QComboBox()
         self.device.setAccessibleName("Device preference")
         self.device.addItems(["auto", "cpu", "cuda"])
@@ -68,8 +79,7 @@ class SettingsDialog(QDialog):
         self.port.setRange(1024, 65535)
         self.port.setValue(settings.spotify_redirect_port)
         form = QFormLayout()
-        form.addRow("Data directory:", row)
-        form.addRow("", note)
+        form.addRow("Data directory:", data_column)
         form.addRow("Device:", self.device)
         form.addRow("Recommendations:", self.count)
         form.addRow("Spotify client ID:", self.client_id)
@@ -96,7 +106,14 @@ class SettingsDialog(QDialog):
             recommendation_count=self.count.value(),
             spotify_client_id=self.client_id.text().strip(),
             spotify_redirect_port=self.port.value(),
+            data_dir=self._data_dir_setting(),
         )
+
+    def _data_dir_setting(self) -> str:
+        chosen = self.chosen_data_dir()
+        if not chosen or Path(chosen).expanduser() == default_data_dir():
+            return ""
+        return str(Path(chosen).expanduser())
 
     def chosen_data_dir(self) -> str:
         return self.data_dir.text().strip()
@@ -154,6 +171,25 @@ class ExportDialog(QDialog):
         return self.path.text().strip()
 
 
+def describe_import(event: Progress) -> str:
+    """A progress event in words: "Importing mpd.slice.0-999.json: 12,000 of 67,000
+    entries (45,000 a second, about 2 s left)"."""
+    where = f" {event.message}" if event.message else ""
+    unit = event.unit or "items"
+    if event.total:
+        text = f"Importing{where}: {event.done:,} of {event.total:,} {unit}"
+    elif event.done:
+        text = f"Importing{where}: {event.done:,} {unit} so far"
+    else:
+        return f"Starting to import{where}…"
+    extra = []
+    if event.rate is not None:
+        extra.append(f"{event.rate:,.0f} a second")
+    if event.eta is not None:
+        extra.append(f"about {format_seconds(event.eta)} left")
+    return text + (f" ({', '.join(extra)})" if extra else "")
+
+
 class ImportProgressDialog(QDialog):
     """Progress with counts and time left, Cancel, and the per-file errors.
 
@@ -165,9 +201,12 @@ class ImportProgressDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.job: Any = None
+        self.failed = False
         self.label = QLabel("Starting…")
         self.label.setAccessibleName("Import progress")
         self.label.setWordWrap(True)
+        self.icon = QLabel()
+        self.icon.hide()
         self.bar = QProgressBar()
         self.bar.setAccessibleName("Import progress bar")
         self.bar.setRange(0, 0)
@@ -177,8 +216,11 @@ class ImportProgressDialog(QDialog):
         self.errors.hide()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.rejected.connect(self._cancel)
+        head = QHBoxLayout()
+        head.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        head.addWidget(self.label, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.label)
+        layout.addLayout(head)
         layout.addWidget(self.bar)
         layout.addWidget(self.errors, 1)
         layout.addWidget(self.buttons)
@@ -188,22 +230,32 @@ class ImportProgressDialog(QDialog):
         if event.total:
             self.bar.setRange(0, event.total)
             self.bar.setValue(min(event.done, event.total))
-        self.label.setText(event.describe())
+        self.label.setText(describe_import(event))
 
     def on_finished(self, summary: Any) -> None:
-        results = list(getattr(summary, "results", []) or [])
+        results = list(getattr(summary, "results", None) or [])
+        if not results and hasattr(summary, "playlists") and hasattr(summary, "path"):
+            results = [summary]  # a CSV import returns one ImportResult
         errors = list(getattr(summary, "errors", []) or [])
         playlists = sum(getattr(r, "playlists", 0) for r in results)
         entries = sum(getattr(r, "entries", 0) for r in results)
         skipped = sum(1 for r in results if getattr(r, "skipped", False))
-        text = f"Imported {playlists:,} playlists ({entries:,} entries) from {len(results)} file(s)"
-        if skipped:
-            text += f"; {skipped} already imported before"
-        if errors:
-            text += f"; {len(errors)} file(s) could not be imported:"
-        if not results and not errors and summary is not None and not hasattr(summary, "results"):
-            text = f"Imported: {summary}"
-        self._done(text + ".")
+        if errors and not results:
+            what = "The file" if len(errors) == 1 else f"None of the {len(errors)} files"
+            self._failed(f"Nothing was imported. {what} could not be read:")
+        else:
+            text = (
+                f"Imported {counted(playlists, 'playlist')} ({counted(entries, 'entry', 'entries')})"
+                f" from {counted(len(results), 'file')}"
+            )
+            if skipped:
+                text += f"; {counted(skipped, 'file')} had been imported before"
+            if errors:
+                text += (
+                    f". {counted(len(errors), 'file')} could not be imported "
+                    "and nothing of them was written:"
+                )
+            self._done(text if errors else text + ".")
         for error in errors:
             self.add_error(error)
 
@@ -216,8 +268,20 @@ class ImportProgressDialog(QDialog):
         self.errors.show()
 
     def on_failed(self, exc: BaseException) -> None:
-        self._done("The import stopped; nothing from the failing file was imported.")
+        if isinstance(exc, Cancelled):
+            self._failed("Cancelled; nothing of the unfinished file was imported.")
+            return
+        self._failed("Nothing was imported:")
         self.add_error(exc)
+
+    def _failed(self, text: str) -> None:
+        """The failure state: no full (successful-looking) bar, a warning icon, the text."""
+        self._done(text)
+        self.bar.hide()
+        icon = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning)
+        self.icon.setPixmap(icon.pixmap(32, 32))
+        self.icon.show()
+        self.failed = True
 
     def _done(self, text: str) -> None:
         self.label.setText(text)

@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.domain import RecommendationRun
+from assistant.jobs.explaining import reason_sentence
 from assistant.ui.delegates import BarDelegate
+from assistant.ui.panels import ColumnFitter
 from assistant.ui.table_models import (
     ReasonRow,
     ReasonsModel,
@@ -52,6 +54,9 @@ class ExplanationView(QWidget):
         self.title.setWordWrap(True)
         self.title.setTextFormat(Qt.TextFormat.RichText)
         self.title.setAccessibleName("Explained recommendation")
+        self.sentence = QLabel("")
+        self.sentence.setWordWrap(True)
+        self.sentence.setAccessibleName("Why, in one sentence")
         self.equation = QLabel("")
         self.equation.setTextFormat(Qt.TextFormat.RichText)
         self.equation.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -66,7 +71,8 @@ class ExplanationView(QWidget):
         self.reasons_view.verticalHeader().hide()
         self.reasons_view.setShowGrid(False)
         self.reasons_view.setWordWrap(False)
-        self.reasons_view.setTextElideMode(Qt.TextElideMode.ElideRight)
+        # Titles and artists both matter: cut in the middle, the full name in the tooltip.
+        self.reasons_view.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.reasons_view.verticalHeader().setDefaultSectionSize(
             self.reasons_view.fontMetrics().height() + 10
         )
@@ -78,10 +84,14 @@ class ExplanationView(QWidget):
         )
         header = self.reasons_view.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Fixed)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Fixed)
-        header.resizeSection(1, 90)
-        header.resizeSection(2, 120)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        bar_width = self.reasons_view.fontMetrics().horizontalAdvance("Attention") + 40
+        header.resizeSection(1, bar_width)
+        header.resizeSection(2, bar_width)
+        header.setMinimumSectionSize(40)
+        # Narrow panels (1024 px windows) give the names at least half the width.
+        ColumnFitter(self.reasons_view, 0, (1, 2))
 
         self.runs = RunsModel(self)
         self.runs_view = QTableView()
@@ -104,6 +114,7 @@ class ExplanationView(QWidget):
         top_layout = QVBoxLayout(top)
         top_layout.setContentsMargins(0, 0, 0, 0)
         top_layout.addWidget(self.title)
+        top_layout.addWidget(self.sentence)
         top_layout.addWidget(self.equation)
         top_layout.addWidget(self.reasons_view, 1)
         bottom = QWidget()
@@ -127,21 +138,33 @@ class ExplanationView(QWidget):
         self.current = row
         if row is None:
             self.title.setText("Select a recommendation to see why it was proposed.")
+            self.sentence.setText("")
             self.equation.setText("")
             self.reasons.set_rows([])
             return
         self.title.setText(
             f"<b>{_esc(row.track.name or row.uri)}</b> – {_esc(row.track.artist_name)}"
-            f"<br><small>ranked #{row.rec.rank}; the playlist's tracks that pulled it in:</small>"
+            f" <small>(proposal #{row.rec.rank})</small>"
         )
+        labels = {
+            r.neighbor_uri: track_label(row.neighbors.get(r.neighbor_uri), r.neighbor_uri)
+            for r in row.rec.reasons
+        }
+        self.sentence.setText(reason_sentence(row.rec.reasons, labels))
         bias, total, score = explanation_sum(row)
         self.equation.setText(
-            f"<b>bias {bias:+.3f} + Σ contributions {total:+.3f} = score {bias + total:.3f}</b>"
+            f"<small>bias {bias:+.3f} + Σ contributions {total:+.3f} = score "
+            f"{bias + total:.3f}</small>"
             + ("" if abs(bias + total - score) < 1e-3 else f"  (model score {score:.3f})")
         )
+        self.equation.setToolTip(
+            "The model's score is its bias plus each playlist track's contribution; the "
+            "shares above are those contributions as parts of the whole."
+        )
+        # Strongest first: the table reads as the sentence does.
         self.reasons.set_rows(
             [
-                ReasonRow(r, track_label(row.neighbors.get(r.neighbor_uri), r.neighbor_uri))
+                ReasonRow(r, labels[r.neighbor_uri])
                 for r in sorted(row.rec.reasons, key=lambda r: -r.contribution)
             ]
         )

@@ -23,11 +23,13 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication, QStyle
 
 from assistant.domain import PlaylistSummary, Reason, Recommendation, RecommendationRun, Track
 
 Index = QModelIndex | QPersistentModelIndex
-_ROLE_SORT = Qt.ItemDataRole.UserRole + 1
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1  # what a sorting proxy compares
 VALUE_ROLE = Qt.ItemDataRole.UserRole + 2  # the raw number a bar delegate paints
 ROW_ROLE = Qt.ItemDataRole.UserRole + 3  # the plain row object
 SIGNED_ROLE = Qt.ItemDataRole.UserRole + 4  # the column holds negative values too
@@ -45,6 +47,16 @@ SOURCE_ORDER = ("local", "spotify", "file", "mpd", "demo")
 def format_duration(ms: int) -> str:
     seconds = max(0, int(ms or 0) // 1000)
     return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def counted(n: int, word: str, plural: str | None = None) -> str:
+    """``1 track``, ``2 tracks``, ``1,204 tracks``."""
+    return f"{n:,} {word if n == 1 else (plural or word + 's')}"
+
+
+def display_name(name: str) -> str:
+    """A name as shown: imported names often carry leading or trailing blanks."""
+    return " ".join(name.split()) if name else name
 
 
 def track_label(track: Track | None, uri: str) -> str:
@@ -108,6 +120,16 @@ class _RowsModel(QAbstractTableModel):
 TRACK_MIME = "application/x-playlist-assistant-rows"
 
 
+UNKNOWN_TIP = "not known to the active model: it cannot use this track for proposals"
+
+
+def unknown_icon() -> QIcon:
+    """The mark of a track the model does not know (the style's question icon)."""
+    app = QApplication.instance()
+    style = app.style() if isinstance(app, QApplication) else None
+    return style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxQuestion) if style else QIcon()
+
+
 class PlaylistTracksModel(_RowsModel):
     """The open playlist: position, title, artist, album, duration. Rows are Tracks.
 
@@ -122,8 +144,40 @@ class PlaylistTracksModel(_RowsModel):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.editable = True
+        self.highlighted: set[str] = set()  # just added: painted briefly
+        self.unknown: set[str] = set()  # not in the active model's graph
+
+    def set_highlighted(self, uris: Sequence[str]) -> None:
+        self.highlighted = set(uris)
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 0),
+                self.index(len(self._rows) - 1, self.columnCount() - 1),
+                [Qt.ItemDataRole.BackgroundRole],
+            )
+
+    def set_unknown(self, uris: Sequence[str]) -> None:
+        """Marks tracks the active model does not know (it cannot use them as seeds)."""
+        self.unknown = set(uris)
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, 1),
+                self.index(len(self._rows) - 1, 1),
+                [Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole],
+            )
 
     def cell(self, row: Track, r: int, column: int, role: int) -> Any:
+        unknown = row.uri in self.unknown
+        if role == Qt.ItemDataRole.DecorationRole and column == 1 and unknown:
+            return unknown_icon()
+        if role == Qt.ItemDataRole.AccessibleDescriptionRole and unknown:
+            return UNKNOWN_TIP
+        if role == Qt.ItemDataRole.BackgroundRole:
+            if row.uri not in self.highlighted:
+                return None
+            colour = QGuiApplication.palette().color(QPalette.ColorRole.Highlight)
+            colour.setAlpha(80)  # the system's highlight, light enough to read through
+            return colour
         if role == Qt.ItemDataRole.DisplayRole:
             return (
                 str(r + 1),
@@ -132,8 +186,17 @@ class PlaylistTracksModel(_RowsModel):
                 row.album_name,
                 format_duration(row.duration_ms),
             )[column]
+        if role == SORT_ROLE:
+            return (
+                r,
+                (row.name or row.uri).lower(),
+                row.artist_name.lower(),
+                row.album_name.lower(),
+                row.duration_ms,
+            )[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.name}\n{row.artist_name} · {row.album_name}\n{row.uri}"
+            tip = f"{row.name}\n{row.artist_name} · {row.album_name}\n{row.uri}"
+            return f"{UNKNOWN_TIP.capitalize()}.\n{tip}" if unknown else tip
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (0, 4):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -174,6 +237,33 @@ class PlaylistTracksModel(_RowsModel):
         return False
 
 
+class TracksModel(_RowsModel):
+    """Found tracks (the "Find a track" results): title, artist, album, duration."""
+
+    headers = ("Title", "Artist", "Album", "Duration")
+
+    def cell(self, row: Track, r: int, column: int, role: int) -> Any:
+        if role == Qt.ItemDataRole.DisplayRole:
+            return (
+                row.name or row.uri,
+                row.artist_name,
+                row.album_name,
+                format_duration(row.duration_ms),
+            )[column]
+        if role == SORT_ROLE:
+            return (
+                (row.name or row.uri).lower(),
+                row.artist_name.lower(),
+                row.album_name.lower(),
+                row.duration_ms,
+            )[column]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{row.name}\n{row.artist_name} · {row.album_name}\n{row.uri}"
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+
 # -- recommendations ---------------------------------------------------------------------
 
 
@@ -191,9 +281,14 @@ class RecommendationRow:
 
 
 class RecommendationsModel(_RowsModel):
-    """Rank, title, artist, score (painted as a bar by ScoreBarDelegate)."""
+    """Rank, title, artist, strength (a bar painted by BarDelegate).
 
-    headers = ("#", "Title", "Artist", "Score")
+    A raw score means nothing to a person (it is not a probability and its range depends
+    on the model), so the panel shows the rank and a strength relative to the list shown;
+    the score itself is in the tooltip.
+    """
+
+    headers = ("#", "Title", "Artist", "Strength")
     SCORE_COLUMN = 3
 
     def __init__(self, parent: Any = None) -> None:
@@ -207,22 +302,29 @@ class RecommendationsModel(_RowsModel):
         self.min_score = min(scores, default=0.0)
         super().set_rows(rows)
 
+    def strength(self, row: RecommendationRow) -> float:
+        """The best proposal shown fills the bar, the last keeps a sliver."""
+        span = self.max_score - self.min_score
+        if span <= 0:
+            return 1.0
+        return 0.1 + 0.9 * (row.rec.score - self.min_score) / span
+
     def cell(self, row: RecommendationRow, r: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
+            return (str(r + 1), row.track.name or row.uri, row.track.artist_name, "")[column]
+        if role == SORT_ROLE:
             return (
-                str(r + 1),
-                row.track.name or row.uri,
-                row.track.artist_name,
-                f"{row.rec.score:.3f}",
+                r,
+                (row.track.name or row.uri).lower(),
+                row.track.artist_name.lower(),
+                -row.rec.score,
             )[column]
         if role == VALUE_ROLE and column == self.SCORE_COLUMN:
-            # Relative to the list shown: the best fills the bar, the last keeps a sliver.
-            span = (self.max_score - self.min_score) or 1.0
-            return 0.1 + 0.9 * (row.rec.score - self.min_score) / span
+            return self.strength(row)
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
                 f"{row.track.name} – {row.track.artist_name}\n{row.track.album_name}\n"
-                f"score {row.rec.score:.4f} (model rank {row.rec.rank})"
+                f"proposal #{row.rec.rank} · model score {row.rec.score:.4f}"
             )
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 0:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -245,42 +347,55 @@ class ReasonRow:
 
 
 class ReasonsModel(_RowsModel):
-    """Neighbour, attention (bar), contribution (bar, signed)."""
+    """Neighbour, attention (bar), share of the score (bar, signed).
 
-    headers = ("Playlist track", "Attention", "Contribution")
+    Both bars are on an absolute scale: attention is a weight in [0, 1] and the share is
+    the neighbour's part of all contributions, so a 3% neighbour draws a 3% bar whatever
+    the others do. One row (a single seed) shows no bars: "100%" said nothing.
+    """
+
+    headers = ("Playlist track", "Attention", "Share")
     ATTENTION_COLUMN = 1
     CONTRIBUTION_COLUMN = 2
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
-        self.max_abs = 1.0
+        self.total_abs = 1.0
         self.has_negative = False
-        self.max_attention = 1.0
 
     def set_rows(self, rows: Sequence[ReasonRow]) -> None:
-        self.max_abs = max((abs(r.reason.contribution) for r in rows), default=1.0) or 1.0
+        self.total_abs = sum(abs(r.reason.contribution) for r in rows) or 1.0
         self.has_negative = any(r.reason.contribution < 0 for r in rows)
-        self.max_attention = max((r.reason.attention for r in rows), default=1.0) or 1.0
         super().set_rows(rows)
 
+    def share(self, row: ReasonRow) -> float:
+        return float(row.reason.contribution) / self.total_abs
+
     def cell(self, row: ReasonRow, r: int, column: int, role: int) -> Any:
+        single = len(self._rows) == 1
         if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                row.label,
-                f"{row.reason.attention:.0%}",
-                f"{row.reason.contribution:+.3f}",
-            )[column]
-        if role == VALUE_ROLE:
-            if column == self.ATTENTION_COLUMN:  # bars relative to the strongest neighbour
-                return float(row.reason.attention) / self.max_attention
+            if column == 0:
+                return row.label
+            if single:
+                return "only seed" if column == self.ATTENTION_COLUMN else "all"
+            if column == self.ATTENTION_COLUMN:
+                return f"{row.reason.attention:.0%}"
+            share = self.share(row)
+            return f"{share:.0%}" if abs(share) >= 0.005 else "0%"  # never "-0%"
+        if role == VALUE_ROLE and not single:
+            if column == self.ATTENTION_COLUMN:
+                return float(row.reason.attention)
             if column == self.CONTRIBUTION_COLUMN:
-                return float(row.reason.contribution) / self.max_abs
+                return self.share(row)
+        if role == SORT_ROLE:
+            return (row.label.lower(), row.reason.attention, row.reason.contribution)[column]
         if role == SIGNED_ROLE:
             return self.has_negative
         if role == Qt.ItemDataRole.ToolTipRole:
             return (
                 f"{row.label}\nattention {row.reason.attention:.3f}, "
-                f"contribution {row.reason.contribution:+.4f}\n{row.reason.neighbor_uri}"
+                f"contribution {row.reason.contribution:+.4f} to the score\n"
+                f"{row.reason.neighbor_uri}"
             )
         return None
 
@@ -288,7 +403,7 @@ class ReasonsModel(_RowsModel):
 class RunsModel(_RowsModel):
     """Past recommendation runs of a playlist: when, which model, how many."""
 
-    headers = ("When", "Model", "Tracks")
+    headers = ("When", "Model", "Proposals")
 
     def cell(self, row: RecommendationRun, r: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
@@ -397,9 +512,12 @@ class PlaylistTreeModel(QAbstractItemModel):
             return None
         p = self._playlists[index.internalId() - 1][index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return f"{p.name}  ({p.num_tracks})"
+            return f"{display_name(p.name)}  ({p.num_tracks})"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{p.name}\n{p.num_tracks} tracks · {p.source}:{p.source_ref}"
+            return (
+                f"{display_name(p.name)}\n{counted(p.num_tracks, 'track')} · "
+                f"{p.source}:{p.source_ref}"
+            )
         if role == ROW_ROLE:
             return p
         return None

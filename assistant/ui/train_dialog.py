@@ -316,7 +316,7 @@ class TrainDialog(QDialog):
 
     def start(self, config: Any = None) -> None:
         """Submits the training job (``config`` overrides the form: tests use tiny ones)."""
-        from assistant.ui.jobs import train_job
+        from assistant.ui.tasks import train_task
 
         if self.job is not None and not self.job.done:
             return
@@ -345,7 +345,7 @@ class TrainDialog(QDialog):
         self.cancel_button.setText("Cancel")
         out = default_checkpoint_path(model, self.out_dir)
         self.job = self.window_.worker.submit(
-            train_job,
+            train_task,
             self.window_.library_path,
             config,
             out,

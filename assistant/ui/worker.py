@@ -123,9 +123,16 @@ class _Runnable(QRunnable):
         except BaseException as exc:  # delivered to the UI thread, never swallowed
             if not isinstance(exc, Cancelled):
                 log.debug("job %s failed:\n%s", job.name, traceback.format_exc())
-            job._done_from_thread.emit(False, exc)
+            _deliver(job, False, exc)
         else:
-            job._done_from_thread.emit(True, value)
+            _deliver(job, True, value)
+
+
+def _deliver(job: Job, ok: bool, value: object) -> None:
+    try:
+        job._done_from_thread.emit(ok, value)
+    except RuntimeError:  # the window, and the job with it, closed while this one ran
+        log.debug("job %s finished after its window closed", job.name)
 
 
 class Worker(QObject):
@@ -153,6 +160,7 @@ class Worker(QObject):
         self.pool.setMaxThreadCount(max_threads)
         # Python owns the Job objects: keep them alive until they finish.
         self._active: set[Job] = set()
+        self._shut = False
 
     def submit(
         self,
@@ -185,6 +193,11 @@ class Worker(QObject):
             job.succeeded.connect(on_result)
         job.failed.connect(lambda exc: self._route_error(exc, on_error))
         job.finished.connect(lambda: self._forget(job))
+        if self._shut:
+            # A timer that fired after the window closed: nothing runs any more (a job
+            # started now could still be running when the process exits).
+            token.cancel()
+            return job
         self._active.add(job)
         self.job_started.emit(job)
         self.pool.start(_Runnable(job, fn, args, kwargs))
@@ -213,7 +226,9 @@ class Worker(QObject):
         return self.pool.waitForDone(msecs)
 
     def shutdown(self, msecs: int = 10_000) -> None:
-        """Cancels running jobs and waits for them (called when the window closes)."""
+        """Cancels running jobs and waits for them (called when the window closes); later
+        submissions do not run."""
+        self._shut = True
         self.cancel_all()
         self.pool.clear()
         self.pool.waitForDone(msecs)

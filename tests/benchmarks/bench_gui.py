@@ -115,7 +115,7 @@ def bench_stall(tmp: Path, epochs: int) -> dict[str, float]:
 
     from assistant.config import Settings
     from assistant.ml.train import TrainConfig
-    from assistant.ui.main_window import MainWindow
+    from assistant.ui.mainwindow import MainWindow
     from assistant.ui.train_dialog import TrainDialog
 
     _app = QApplication.instance() or QApplication([])  # kept alive for the run

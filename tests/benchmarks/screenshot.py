@@ -24,8 +24,18 @@ DEFAULT_OUT = ROOT / "docs" / "screenshot.png"
 PLAYLIST_NAME = os.environ.get("SCREENSHOT_PLAYLIST", "road trip")
 
 
-def take(out: Path, *, width: int = 1280, height: int = 800, timeout_ms: int = 60_000) -> Path:
-    """Builds the window, waits for proposals, and saves the screen grab to ``out``."""
+def take(
+    out: Path,
+    *,
+    width: int = 1280,
+    height: int = 800,
+    timeout_ms: int = 60_000,
+    explain: bool = False,
+) -> Path:
+    """Builds the window, waits for proposals, and saves the screen grab to ``out``.
+
+    ``explain=True`` saves only the "Why this track?" panel (its sentence and bars).
+    """
     home = Path(tempfile.mkdtemp(prefix="pa-shot-"))
     os.environ["PLAYLIST_ASSISTANT_HOME"] = str(home)
 
@@ -81,7 +91,13 @@ def take(out: Path, *, width: int = 1280, height: int = 800, timeout_ms: int = 6
     def grab() -> None:
         # Grab while the event loop runs: after it returns, xcb hands back a black image.
         screen = window.screen() or app.primaryScreen()
-        saved.append(screen.grabWindow(0, 0, 0, width, height).save(str(out)))
+        if explain:
+            panel = window.explanation.parentWidget()
+            corner = panel.mapToGlobal(panel.rect().topLeft())
+            image = screen.grabWindow(0, corner.x(), corner.y(), panel.width(), panel.height())
+        else:
+            image = screen.grabWindow(0, 0, 0, width, height)
+        saved.append(image.save(str(out)))
         app.quit()
 
     QTimer.singleShot(800, grab)
@@ -94,8 +110,15 @@ def take(out: Path, *, width: int = 1280, height: int = 800, timeout_ms: int = 6
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_OUT
-    print(take(out))
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Save a screenshot of the window.")
+    parser.add_argument("out", nargs="?", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--size", default="1280x800", help="window size, WIDTHxHEIGHT")
+    parser.add_argument("--explain", action="store_true", help="only the Why panel")
+    args = parser.parse_args()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    print(take(args.out, width=width, height=height, explain=args.explain))
     return 0
 
 

@@ -38,13 +38,14 @@ def demo_library(demo_template: Path, tmp_path: Path) -> Path:
 @pytest.fixture
 def make_window(qtbot):
     """Builds MainWindows on a library; confirmations answer yes; closed after the test."""
-    from assistant.ui.main_window import MainWindow
+    from assistant.ui.mainwindow import MainWindow
 
     windows: list[MainWindow] = []
 
     def make(library_path: Path, settings: Settings | None = None) -> MainWindow:
         window = MainWindow(library_path, settings or Settings())
         window.ask = lambda _title, _text: True
+        window.confirm = lambda _title, _text, _accept: True
         qtbot.addWidget(window)
         windows.append(window)
         return window

@@ -42,17 +42,25 @@ def test_edit_imported_playlist_makes_local_copy_with_undo(window) -> None:
     source_id = _first_mpd(window)
     window.open_playlist(source_id)
     original = list(window.playlist.track_uris)
-    extra = next(t.uri for t in window.library.iter_all_tracks() if t.uri not in set(original))
-    window.edit_tracks([*original, extra], "Add 1 track")
+    extras = [t.uri for t in window.library.iter_all_tracks() if t.uri not in set(original)][:2]
+    window.edit_tracks([*original, extras[0]], "Add 1 track")
     copy = window.playlist
     assert copy.source == "local" and copy.id != source_id
-    assert window.library.playlist(copy.id).track_uris == [*original, extra]
+    assert window.library.playlist(copy.id).track_uris == [*original, extras[0]]
     assert window.library.playlist(source_id).track_uris == original  # untouched
-    window.undo_stack.undo()
-    assert window.library.playlist(copy.id).track_uris == original
+    window.edit_tracks([*original, *extras], "Add 1 track")
+    window.undo_stack.undo()  # the second edit: the copy stays, with the first edit
+    assert window.library.playlist(copy.id).track_uris == [*original, extras[0]]
+    window.undo_stack.undo()  # the edit that made the copy: the copy goes (issue 13, 5)
+    assert not [p for p in window.library.playlists(source="local") if p.id == copy.id]
+    assert window.current_playlist_id() == source_id
     assert window.playlist_panel.model.rowCount() == len(original)
     window.undo_stack.redo()
-    assert window.library.playlist(copy.id).track_uris[-1] == extra
+    window.undo_stack.redo()
+    again = window.playlist
+    assert again.source == "local"
+    assert window.library.playlist(again.id).track_uris == [*original, *extras]
+    assert len(window.library.playlists(source="local")) == 1
 
 
 def test_remove_move_and_drop_reorder(window) -> None:
@@ -98,6 +106,11 @@ def test_broken_mpd_file_is_listed_and_changes_nothing(window, qtbot, tmp_path: 
     assert dialog.errors.count() == 1
     assert "mpd.slice.0-999.json" in dialog.errors.item(0).text()
     assert window.library.stats() == before
+    # A failure state, not "…from 0 file(s); 1 file(s) could not be imported:." and a
+    # full bar (issue 13, defect 6).
+    assert dialog.failed and dialog.bar.isHidden()
+    assert dialog.label.text().startswith("Nothing was imported")
+    assert "(s)" not in dialog.label.text() and ":." not in dialog.label.text()
 
 
 def test_broken_csv_shows_the_error_once(window, qtbot, tmp_path: Path) -> None:
@@ -109,7 +122,10 @@ def test_broken_csv_shows_the_error_once(window, qtbot, tmp_path: Path) -> None:
     dialog = actions.import_csv(window, str(broken))
     with qtbot.waitSignal(dialog.job.finished, timeout=10_000):
         pass
-    assert len(shown) == 1 and "broken.csv" in shown[0]
+    # Once, in the dialog's list; no second modal with the same text (issue 13, defect 6).
+    assert shown == []
+    assert dialog.errors.count() == 1 and "broken.csv" in dialog.errors.item(0).text()
+    assert dialog.failed
     assert window.library.stats() == before
     with Library(window.library_path) as other:  # and on disk, from another connection
         assert other.stats() == before

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from assistant.ui.jobs import RecommendationBatch
+from assistant.ui.tasks import RecommendationBatch
 
 
 def _open_and_wait(window, qtbot, playlist_id: int):
@@ -106,4 +106,21 @@ def test_reopen_a_past_run(rec_window, qtbot) -> None:
     with qtbot.waitSignal(rec_window.worker.job_finished, timeout=10_000):
         rec_window.explanation.reopen_button.click()
     assert [r.uri for r in rec_window.recs.model.rows()] == [r.uri for r in batch.rows]
-    assert "past run" in rec_window.recs.state.text()
+    assert rec_window.recs.state.text().startswith("Viewing the run of ")
+
+
+def test_refresh_stores_no_duplicate_run_and_a_past_run_has_a_way_back(rec_window, qtbot) -> None:
+    pid = _mpd_playlist(rec_window)
+    _open_and_wait(rec_window, qtbot, pid)
+    with qtbot.waitSignal(rec_window.recommendations_shown, timeout=60_000):
+        rec_window.act_refresh.trigger()  # nothing changed: no second run
+    runs = rec_window.explanation.runs
+    assert runs.rowCount() == 1
+    assert runs.headers[2] == "Proposals"
+    rec_window.reopen_run(runs.row_at(0).id)
+    qtbot.waitUntil(lambda: rec_window.recs.back_to_live.isVisible(), timeout=10_000)
+    assert rec_window.recs.state.text().startswith("Viewing the run of ")
+    with qtbot.waitSignal(rec_window.recommendations_shown, timeout=60_000):
+        rec_window.recs.back_to_live.click()
+    assert not rec_window.recs.back_to_live.isVisible()
+    assert "proposals by" in rec_window.recs.state.text()

@@ -63,3 +63,12 @@ def test_cancel_is_not_an_error(qtbot) -> None:
         pass
     assert isinstance(blocker.args[0], Cancelled)
     assert shown == []
+
+
+def test_nothing_runs_after_shutdown(qtbot) -> None:
+    worker = Worker()
+    worker.shutdown()
+    ran: list[int] = []
+    job = worker.submit(lambda: ran.append(1))
+    qtbot.wait(50)
+    assert worker.wait(1000) and ran == [] and job.cancelled

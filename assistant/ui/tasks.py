@@ -1,4 +1,7 @@
-"""The functions the window hands to the worker: Qt-free, each opens its own Library.
+"""Tasks: the functions the window hands to its worker. Qt-free; each opens its own Library.
+
+(A *job* is the core's use case in ``assistant/jobs/``, or the worker's handle on a running
+task; these are the window's units of work, named ``*_task``.)
 
 They wrap the core's jobs (``assistant.jobs.*``) for the window: take a library *path*
 (sqlite3 connections are per thread), and return plain rows ready for the table models.
@@ -48,7 +51,7 @@ def to_rows(library: Library, recs: Sequence[Recommendation]) -> list[Recommenda
     return rows
 
 
-def recommend_job(
+def recommend_task(
     library_path: str | Path,
     checkpoint: str | Path,
     device: str,
@@ -92,13 +95,19 @@ def recommend_job(
     )
 
 
-def reopen_run_job(library_path: str | Path, run_id: int) -> list[RecommendationRow]:
+def reopen_run_task(library_path: str | Path, run_id: int) -> list[RecommendationRow]:
     """The stored recommendations of a past run, with metadata."""
     with Library(library_path) as library:
         return to_rows(library, library.recommendations(run_id))
 
 
-def ensure_demo_job(library_path: str | Path, *, report: ProgressCallback | None = None) -> bool:
+def search_tracks_task(library_path: str | Path, text: str, limit: int = 200) -> list[Track]:
+    """Tracks matching the words of ``text`` (the library's FTS5 index)."""
+    with Library(library_path) as library:
+        return library.search_tracks(text, limit)
+
+
+def ensure_demo_task(library_path: str | Path, *, report: ProgressCallback | None = None) -> bool:
     """Fills an empty library with the demo catalog (first start)."""
     from assistant.jobs.imports import ensure_demo_library
 
@@ -106,7 +115,7 @@ def ensure_demo_job(library_path: str | Path, *, report: ProgressCallback | None
         return bool(ensure_demo_library(library, report=report))
 
 
-def remove_demo_job(library_path: str | Path) -> int:
+def remove_demo_task(library_path: str | Path) -> int:
     """Removes the synthetic demo catalog; returns the number of playlists removed."""
     from assistant.jobs.imports import remove_demo
 
@@ -114,7 +123,7 @@ def remove_demo_job(library_path: str | Path) -> int:
         return remove_demo(library)
 
 
-def import_mpd_job(
+def import_mpd_task(
     library_path: str | Path,
     paths: Sequence[str],
     *,
@@ -127,14 +136,14 @@ def import_mpd_job(
         return import_mpd(library, list(paths), report=report, cancel=cancel)
 
 
-def import_csv_job(library_path: str | Path, path: str) -> Any:
+def import_csv_task(library_path: str | Path, path: str) -> Any:
     from assistant.jobs.imports import import_csv
 
     with Library(library_path) as library:
         return import_csv(library, path)
 
 
-def export_job(library_path: str | Path, playlist_id: int, fmt: str, out_path: str) -> str:
+def export_task(library_path: str | Path, playlist_id: int, fmt: str, out_path: str) -> str:
     """Writes the file; returns the status line (which says so when tracks are synthetic)."""
     from assistant.jobs.imports import export_playlist_file, synthetic_note, synthetic_tracks
 
@@ -144,7 +153,7 @@ def export_job(library_path: str | Path, playlist_id: int, fmt: str, out_path: s
     return f"Exported to {out_path}." + (f" {note}" if note else "")
 
 
-def train_job(
+def train_task(
     library_path: str | Path,
     config: Any,
     out_path: str | Path | None = None,
@@ -171,7 +180,7 @@ def train_job(
     )
 
 
-def coverage_job(library_path: str | Path, checkpoint: str | Path, device: str) -> str:
+def coverage_task(library_path: str | Path, checkpoint: str | Path, device: str) -> str:
     """The warning for a model that does not know every track of this library ("" if
     it does): shown when the person switches models."""
     from assistant.jobs.recommending import coverage_warning
@@ -181,7 +190,7 @@ def coverage_job(library_path: str | Path, checkpoint: str | Path, device: str) 
         return coverage_warning(library, service.track_uris)
 
 
-def score_models_job(
+def score_models_task(
     library_path: str | Path,
     paths: Sequence[str],
     *,
@@ -194,7 +203,7 @@ def score_models_job(
     return score_checkpoints(Path(library_path), list(paths), report=report, cancel=cancel)
 
 
-def warm_up_job(checkpoint: str | Path, device: str) -> tuple[str, str]:
+def warm_up_task(checkpoint: str | Path, device: str) -> tuple[str, str]:
     """Loads the model in the background at start so the first scoring is quick.
 
     Returns:
@@ -203,7 +212,7 @@ def warm_up_job(checkpoint: str | Path, device: str) -> tuple[str, str]:
     return warm_up(checkpoint, device)
 
 
-def activate_checkpoint_job(library_path: str | Path, checkpoint: str | Path) -> str:
+def activate_checkpoint_task(library_path: str | Path, checkpoint: str | Path) -> str:
     """Validates and registers a checkpoint the person picked (the window then switches).
 
     Returns:

@@ -1,6 +1,6 @@
 """The pure list edits behind the undo commands."""
 
-from assistant.ui.commands import added, moved, removed
+from assistant.ui.undo import added, moved, removed
 
 
 def test_added_skips_duplicates_and_inserts() -> None:
