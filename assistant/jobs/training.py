@@ -16,6 +16,7 @@ from typing import Any
 from assistant.config import checkpoints_dir
 from assistant.errors import AssistantError, Cancelled, TrainingError
 from assistant.ml import checkpoint as ckpt
+from assistant.ml.distributed import World, launched_by_torchrun
 from assistant.ml.graph import Interactions
 from assistant.ml.train import TrainConfig, train
 from assistant.progress import CancelToken, Progress, ProgressCallback
@@ -38,6 +39,7 @@ class TrainOutcome:
     device: str = ""
     seconds: float = 0.0
     data: dict[str, Any] = field(default_factory=dict)
+    rank: int = 0  # under torchrun: this process's rank (only rank 0 saved and recorded)
 
 
 def default_checkpoint_path(model: str) -> Path:
@@ -97,8 +99,12 @@ def train_on_library(
     kcore: int = 0,
     source: str | None = None,
     slices: int | None = None,
+    world: World | None = None,
 ) -> TrainOutcome:
     """Trains ``config.model`` on the library's playlists and saves a checkpoint.
+
+    Started by ``torchrun`` (more than one process), every process trains its share of
+    each step (:mod:`assistant.ml.distributed`) and rank 0 alone saves and records.
 
     Args:
         library_path: the SQLite library (opened here: this may run in a worker thread).
@@ -110,20 +116,23 @@ def train_on_library(
         source: train on one source's playlists only ("mpd", "file", "local").
         slices: train on the MPD playlists of the first N slices only (the study: 50).
             Spotify playlists are never trained on (see ``Interactions.from_library``).
+        world: set by :func:`_train_distributed` (callers leave it out).
 
     Raises:
         InputError: the library has nothing to learn from.
         TrainingError: training diverged (nothing saved).
         Cancelled: the token was cancelled (nothing saved).
     """
+    if world is None and launched_by_torchrun():
+        return _train_distributed(
+            library_path, config, out_path=out_path, report=report, cancel=cancel,
+            kcore=kcore, source=source, slices=slices,
+        )  # fmt: skip
     out = Path(out_path) if out_path else default_checkpoint_path(config.model)
     with Library(library_path) as library:
-        data = Interactions.from_library(library, source, slices=slices)
-        if kcore > 1:
-            data = data.kcore(kcore)
-        train_data, validator, held_out = validation_split(data, seed=config.seed)
-        if validator is None:
-            config = TrainConfig.from_dict({**config.to_dict(), "monitor": "loss"})
+        data, train_data, validator, held_out, config = _training_data(
+            library, config, kcore, source, slices
+        )
         run_id = library.start_training_run(
             model=config.model,
             config=config.to_dict(),
@@ -142,7 +151,12 @@ def train_on_library(
 
         try:
             result = train(
-                train_data, config, validator=validator, report=on_progress, cancel=cancel
+                train_data,
+                config,
+                validator=validator,
+                report=on_progress,
+                cancel=cancel,
+                world=world,
             )
             info = {
                 "playlists": data.n_playlists,
@@ -192,3 +206,64 @@ def train_on_library(
         seconds=result.seconds,
         data=info,
     )
+
+
+def _training_data(
+    library: Library, config: TrainConfig, kcore: int, source: str | None, slices: int | None
+) -> tuple[Interactions, Interactions, Any | None, list[int], TrainConfig]:
+    """The graph, its training part, the validator, the held-out ids and the config
+    (monitoring the loss when there is no validator)."""
+    data = Interactions.from_library(library, source, slices=slices)
+    if kcore > 1:
+        data = data.kcore(kcore)
+    train_data, validator, held_out = validation_split(data, seed=config.seed)
+    if validator is None:
+        config = TrainConfig.from_dict({**config.to_dict(), "monitor": "loss"})
+    return data, train_data, validator, held_out, config
+
+
+def _train_distributed(
+    library_path: Path,
+    config: TrainConfig,
+    *,
+    out_path: Path | None,
+    report: ProgressCallback | None,
+    cancel: CancelToken | None,
+    kcore: int,
+    source: str | None,
+    slices: int | None,
+) -> TrainOutcome:
+    """One torchrun process: rank 0 runs the usual job (saves, records, reports); the
+    others build the same data from the library (read only) and train their shards."""
+    world = World.from_env(config.device)
+    try:
+        if world.is_main:
+            return train_on_library(
+                library_path,
+                config,
+                out_path=out_path,
+                report=report,
+                cancel=cancel,
+                kcore=kcore,
+                source=source,
+                slices=slices,
+                world=world,
+            )
+        with Library(library_path) as library:
+            _, train_data, validator, _, config = _training_data(
+                library, config, kcore, source, slices
+            )
+        result = train(train_data, config, validator=validator, cancel=cancel, world=world)
+        return TrainOutcome(
+            checkpoint_path=Path(),
+            metrics=result.metrics,
+            history=result.history,
+            run_id=-1,
+            model=config.model,
+            best_epoch=result.best_epoch,
+            device=result.device,
+            seconds=result.seconds,
+            rank=world.rank,
+        )
+    finally:
+        world.close()

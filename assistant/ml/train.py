@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from assistant.errors import InputError, TrainingError
 from assistant.ml.device import resolve_device, set_threads
+from assistant.ml.distributed import World
 from assistant.ml.explain import InferenceModel
 from assistant.ml.graph import Interactions
 from assistant.ml.models import ARCHITECTURES, ModelSpec, PlaylistRecommender
@@ -242,6 +243,7 @@ def train(
     validator: Validator | None = None,
     report: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    world: World | None = None,
 ) -> TrainResult:
     """Trains one model on the playlists of ``data``.
 
@@ -252,6 +254,8 @@ def train(
             ``config.monitor``. Without one, the epoch with the lowest loss is kept.
         report: progress callback (stage "train", unit "epochs", metrics per epoch).
         cancel: polled every step; a cancel raises :class:`~assistant.errors.Cancelled`.
+        world: the torchrun processes this one trains with (each step's playlists are
+            sharded across them, DDP averages the gradients): see ``ml.distributed``.
 
     Raises:
         TrainingError: the loss or the scores became NaN/inf.
@@ -260,6 +264,7 @@ def train(
     _check_config(config)
     set_threads()
     device = resolve_device(config.device)
+    device = world.device(device) if world else device
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     train_rows = np.flatnonzero(data.lengths() >= 2)
@@ -270,6 +275,7 @@ def train(
             hint="Import more playlists (MPD slices, CSV or Spotify) and train again.",
         )
     model = build_model(data, config, device)
+    synced = world.wrap(model, device) if world else None
     popularity = popularity_scores(data)
     # The shared MLP refinements see every node each step; at the embeddings' learning
     # rate they overfit within a few epochs (gat-mlp on the MPD sample), so they learn slower.
@@ -286,6 +292,7 @@ def train(
     for epoch in range(1, config.epochs + 1):
         t0 = time.perf_counter()
         model.train()
+        rng = world.epoch_rng(config.seed, epoch) if world else rng
         order = rng.permutation(len(rows))
         split = split_epoch(rows, rng)
         if not config.fold_in:
@@ -296,6 +303,8 @@ def train(
             if cancel is not None:
                 cancel.raise_if_cancelled()
             idx = order[step * config.batch_size : (step + 1) * config.batch_size]
+            if synced is not None:
+                idx = synced.step(idx)  # this rank's share; arms DDP's gradient averaging
             batch = make_batch(split, idx, rng).to(device)
             if config.fold_in:
                 attach_graph(model, without_rows(data, train_rows[idx]), device)
