@@ -45,7 +45,7 @@ def make_library(folder: Path) -> tuple[Path, str]:
     return lib_path, label
 
 
-def train(nproc: int, seed: int, epochs: int, lib: Path, out: Path) -> dict:
+def train(nproc: int, seed: int, epochs: int, lib: Path, out: Path, threads: int) -> dict:
     argv = ["train", "--library", str(lib), "--out", str(out), "--device", "cpu"]
     argv += ["--epochs", str(epochs), "--seed", str(seed), "--no-activate", "--json"]
     if nproc == 1:
@@ -53,12 +53,17 @@ def train(nproc: int, seed: int, epochs: int, lib: Path, out: Path) -> dict:
     else:
         cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone"]
         cmd += [f"--nproc-per-node={nproc}", "-m", "assistant", *argv]
+    # torch threads per process: N processes share the cores (ml.distributed); one
+    # process gets ``threads`` (the app's default: half the cores, at least 2).
+    per_process = max(1, (os.cpu_count() or 1) // nproc) if nproc > 1 else threads
+    env = {**os.environ, "OMP_NUM_THREADS": str(per_process)}
+    env["PLAYLIST_ASSISTANT_THREADS"] = str(per_process)
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.run(
         cmd,
         cwd=ROOT,
-        env={**os.environ, "OMP_NUM_THREADS": "1"} if nproc > 1 else None,
+        env=env,
         capture_output=True,
         text=True,
         check=False,
@@ -67,7 +72,8 @@ def train(nproc: int, seed: int, epochs: int, lib: Path, out: Path) -> dict:
     if proc.returncode != 0:
         raise SystemExit(f"training failed ({nproc} processes):\n{proc.stderr[-3000:]}")
     outcome = json.loads(proc.stdout)
-    return {"nproc": nproc, "seed": seed, "wall_s": wall, "load": load, **outcome}
+    row = {"nproc": nproc, "threads": per_process, "seed": seed, "wall_s": wall, "load": load}
+    return row | outcome
 
 
 def main() -> int:
@@ -75,6 +81,7 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--nproc", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--threads", type=int, default=2, help="torch threads of 1 process")
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-ddp-") as tmp:
@@ -82,19 +89,19 @@ def main() -> int:
         lib, label = make_library(Path(tmp))
         for seed in args.seeds:
             for n in args.nproc:
-                r = train(n, seed, args.epochs, lib, Path(tmp) / f"m{n}-{seed}.ckpt")
+                r = train(n, seed, args.epochs, lib, Path(tmp) / f"m{n}-{seed}.ckpt", args.threads)
                 rows.append(r)
                 print(json.dumps({k: v for k, v in r.items() if k != "data"}), flush=True)
     print(
         f"\n{label}; default model, --epochs {args.epochs}, CPU ({os.cpu_count()} cores); "
         "validation metrics of the best epoch\n\n"
-        "| processes | seed | wall s (incl. start-up) | training s | best epoch | "
+        "| processes × threads | seed | wall s (incl. start-up) | training s | best epoch | "
         "val NDCG | val R-prec | load |\n|---:|---:|---:|---:|---:|---:|---:|---:|"
     )
     for r in rows:
         m = r["metrics"]
         print(
-            f"| {r['nproc']} | {r['seed']} | {r['wall_s']:.0f} | {r['seconds']:.0f} | "
+            f"| {r['nproc']} × {r['threads']} | {r['seed']} | {r['wall_s']:.0f} | {r['seconds']:.0f} | "
             f"{r['best_epoch']} | {m.get('ndcg', float('nan')):.4f} | "
             f"{m.get('r_precision', float('nan')):.4f} | {r['load']:.1f} |"
         )
