@@ -19,10 +19,12 @@ from assistant.store.library import Library
 from tests.jobs.test_training import make_library
 
 ROOT = Path(__file__).resolve().parents[2]
-# Validation NDCG of 2 processes vs 1 on the clustered library below. The 2-process run
-# draws its batches differently (each rank samples its own shard), so the two are as far
-# apart as two seeds of one process: over seeds 0-2 of one process the validation NDCG
-# spans ~0.05 (README, results-scale); the tolerance is twice that.
+# Validation NDCG of 2 processes vs 1 on the clustered library below (12 validation
+# playlists). The 2-process run draws its batches differently (each rank samples its own
+# shard), so the two differ as two seeds of one process do; with 12 validation playlists
+# one playlist's hit moving a few ranks shifts NDCG by a few hundredths, hence 0.1. On the
+# real MPD sample (100 validation playlists, 3 seeds) the per-seed differences were at
+# most 0.013 (README, results-scale).
 NDCG_TOLERANCE = 0.1
 
 WORKER = """
