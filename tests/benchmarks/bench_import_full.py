@@ -62,7 +62,26 @@ ms, _ = timed(lambda: lib.playlists(search="zzz no such name", limit=200)); rows
 ms, _ = timed(lambda: lib.playlist(n // 2)); rows["playlist(id) with its tracks"] = ms
 ms, _ = timed(lambda: lib.find_playlist(f"mpd:{n // 2}")); rows["find_playlist('mpd:PID')"] = ms
 ms, _ = timed(lambda: lib.data_fingerprint(), 3); rows["data_fingerprint()"] = ms
-print(json.dumps({"stats": stats, "ms": rows}))
+# The plans before the _v_scale indexes, forced, against the new ones (interleaved).
+c = lib.conn
+pairs = {
+    "count(DISTINCT album_uri) (in stats())": (
+        "SELECT count(DISTINCT album_uri) FROM tracks NOT INDEXED",
+        "SELECT count(DISTINCT album_uri) FROM tracks INDEXED BY tracks_album"),
+    "sidebar page: source='mpd' ORDER BY name LIMIT 200": (
+        "SELECT id, name FROM playlists INDEXED BY sqlite_autoindex_playlists_1 "
+        "WHERE source = 'mpd' ORDER BY name COLLATE NOCASE, id LIMIT 200",
+        "SELECT id, name FROM playlists INDEXED BY playlists_source_name "
+        "WHERE source = 'mpd' ORDER BY name COLLATE NOCASE, id LIMIT 200"),
+}
+ab = {}
+for name, (old, new) in pairs.items():
+    t_old, t_new = [], []
+    for _ in range(3):
+        for q, acc in ((old, t_old), (new, t_new)):
+            t = time.perf_counter(); c.execute(q).fetchall(); acc.append(time.perf_counter() - t)
+    ab[name] = [statistics.median(t_old) * 1000, statistics.median(t_new) * 1000]
+print(json.dumps({"stats": stats, "ms": rows, "ab": ab}))
 """
 
 
@@ -151,6 +170,9 @@ def main() -> int:
         print(f"\nlibrary stats: {q['stats']}\n\n| query | median ms |\n|---|---:|")
         for name, ms in q["ms"].items():
             print(f"| {name} | {ms:.1f} |")
+        print("\n| query | old plan ms | new plan ms |\n|---|---:|---:|")
+        for name, (old, new) in q["ab"].items():
+            print(f"| {name} | {old:,.1f} | {new:,.1f} |")
     return 0
 
 
