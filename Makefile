@@ -7,7 +7,7 @@ TORCH_SPEC ?= torch==2.13.0
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench models demo screenshot clean
+.PHONY: run test test-fast lint bench models demo screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	$(BIN)/ruff check assistant tests
+
+# Everything but the tests that train a model or spawn processes (marked `slow`): the
+# quick loop while editing. `make test` (the full suite) is what CI runs.
+test-fast: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m "not slow"
 	$(BIN)/ruff check assistant tests
 
 lint: $(STAMP)
@@ -41,7 +47,7 @@ demo: $(STAMP)
 	$(BIN)/python -m assistant.sources.demo resources/demo
 
 models: $(STAMP)
-	$(BIN)/python -m assistant.ml.bundle
+	$(BIN)/python -m assistant.build_demo_model
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

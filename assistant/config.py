@@ -9,6 +9,7 @@ the Qt window keeps only its geometry in QSettings.
 from __future__ import annotations
 
 import dataclasses
+import importlib.resources
 import json
 import os
 from dataclasses import dataclass
@@ -23,8 +24,19 @@ HOME_ENV = "PLAYLIST_ASSISTANT_HOME"
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 RESOURCES_DIR = PROJECT_DIR / "resources"
-DEMO_DIR = RESOURCES_DIR / "demo"
-MODELS_DIR = PROJECT_DIR / "models"
+
+
+def _bundled(in_checkout: Path, package: str, member: str) -> Path:
+    """A folder of shipped data: in place in a checkout (the source of truth, what `make
+    demo`/`make models` write), else the copy inside the installed wheel (a namespace
+    package without code, so the folder is found through one of its files)."""
+    if in_checkout.is_dir():
+        return in_checkout
+    return Path(str(importlib.resources.files(package).joinpath(member))).parent
+
+
+DEMO_DIR = _bundled(RESOURCES_DIR / "demo", "assistant.bundled.demo", "README.md")
+MODELS_DIR = _bundled(PROJECT_DIR / "models", "assistant.bundled.models", "demo.ckpt")
 BUNDLED_CHECKPOINT = MODELS_DIR / "demo.ckpt"
 
 

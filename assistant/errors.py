@@ -141,3 +141,50 @@ class SpotifyNotFound(SpotifyError):
     """A Spotify playlist the app was told about does not exist (any more)."""
 
     exit_code = 3
+
+
+class BackgroundProcessError(AssistantError):
+    """A helper process ended without an answer (killed, out of memory, crashed)."""
+
+
+# -- across a process boundary ------------------------------------------------------------
+# The one transport of errors between processes (the training child, the MPD reader).
+# Errors with keyword-only constructor arguments do not survive pickling as they are, so
+# an error travels as (class name, args, attributes) and is rebuilt without calling its
+# constructor: every attribute (a RateLimited's retry_after, an ImportFormatError's
+# field) arrives as it left.
+
+PackedError = tuple[str, tuple, dict]
+
+
+def pack_error(exc: BaseException) -> PackedError:
+    """Plain, picklable data for an error; anything not ours keeps its type's name."""
+    if isinstance(exc, AssistantError):
+        return type(exc).__name__, exc.args, dict(vars(exc))
+    name = f"{type(exc).__module__}.{type(exc).__qualname__}"
+    return name, (str(exc),), {}
+
+
+def unpack_error(
+    packed: PackedError, base: type[AssistantError] = AssistantError
+) -> AssistantError:
+    """The error :func:`pack_error` described, as the same class of this module.
+
+    An error of no class here (a bug in the other process) becomes a
+    :class:`BackgroundProcessError` that names it; a class here that is not a ``base``
+    becomes a plain ``base``.
+    """
+    name, args, attributes = packed
+    cls = globals().get(name)
+    if not (isinstance(cls, type) and issubclass(cls, AssistantError)):
+        message = args[0] if args else ""
+        return BackgroundProcessError(
+            f"The background job failed: {name}: {message}",
+            hint="Nothing was changed. Please report this with the message above.",
+        )
+    if not issubclass(cls, base):
+        cls = base
+    exc = cls.__new__(cls)
+    exc.args = args
+    vars(exc).update(attributes)
+    return exc

@@ -8,21 +8,16 @@ worker bridge) that turns :class:`AssistantError` into a message and an exit sta
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
 from assistant import __version__
+from assistant.cli import eval_cmds, library_cmds, ml_cmds, spotify_cmds
 from assistant.errors import AssistantError
 
-# Modules that define ``register(subparsers)``; a missing module is skipped so the CLI
-# keeps working while an area is being built.
-COMMAND_MODULES = (
-    "assistant.cli.library_cmds",
-    "assistant.cli.ml_cmds",
-    "assistant.cli.eval_cmds",
-    "assistant.cli.spotify_cmds",
-)
+# Each defines ``register(subparsers)``. They import the heavy code (numpy, torch, the
+# HTTP stack) inside their commands, so building the parser stays quick.
+COMMAND_MODULES = (library_cmds, ml_cmds, eval_cmds, spotify_cmds)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,13 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
+    for module in COMMAND_MODULES:
         module.register(subparsers)
     return parser
 

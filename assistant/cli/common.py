@@ -27,6 +27,13 @@ def open_library(args: argparse.Namespace) -> Library:
     return Library(getattr(args, "library", None))
 
 
+def library_path(args: argparse.Namespace) -> Path:
+    """The library file the command works on (created if new), for jobs that open their
+    own connection."""
+    with open_library(args) as library:
+        return Path(library.path)
+
+
 class StderrProgress:
     """Prints progress events on one refreshing stderr line (plain lines when not a tty)."""
 

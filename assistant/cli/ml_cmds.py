@@ -9,11 +9,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant.cli.common import StderrProgress, add_library_option, open_library, print_json
-from assistant.config import load_settings, save_settings
+from assistant.cli.common import (
+    StderrProgress,
+    add_library_option,
+    library_path,
+    open_library,
+    print_json,
+)
+from assistant.config import load_settings
 from assistant.errors import InputError
-from assistant.ml.models import ARCHITECTURES
-from assistant.ml.train import TrainConfig
+from assistant.jobs.checkpoints import active_checkpoint_path, set_active
+from assistant.jobs.choices import ARCHITECTURES, TrainConfig
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -134,24 +140,19 @@ def _config(args: argparse.Namespace) -> TrainConfig:
     )
 
 
-def _library_path(args: argparse.Namespace) -> Path:
-    with open_library(args) as library:
-        return Path(library.path)
-
-
 def cmd_train(args: argparse.Namespace) -> int:
+    from assistant.jobs.checkpoints import describe_device, resolve_device
     from assistant.jobs.training import train_on_library
-    from assistant.ml.device import describe, resolve_device
 
     config = _config(args)
     main_process = os.environ.get("RANK", "0") == "0"  # torchrun's rank; rank 0 reports
     if main_process:
-        where = describe(resolve_device(config.device))
-        print(f"Training {config.model} on {where}…", file=sys.stderr)
+        device = describe_device(resolve_device(config.device))
+        print(f"Training {config.model} on {device}…", file=sys.stderr)
     progress = StderrProgress()
     try:
         outcome = train_on_library(
-            _library_path(args),
+            library_path(args),
             config,
             out_path=args.out,
             report=progress,
@@ -163,7 +164,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if outcome.rank != 0:
         return 0  # another torchrun process: rank 0 saved, activates and reports
     if not args.no_activate:
-        _activate(outcome.checkpoint_path)
+        set_active(load_settings(), Path(outcome.checkpoint_path).resolve())
     summary = {
         "checkpoint": str(outcome.checkpoint_path),
         "model": outcome.model,
@@ -185,12 +186,6 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _activate(path: Path) -> None:
-    settings = load_settings()
-    settings.active_checkpoint = str(Path(path).resolve())
-    save_settings(settings)
-
-
 def _read_seeds(path: Path) -> list[str]:
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
@@ -207,15 +202,11 @@ def _read_seeds(path: Path) -> list[str]:
 
 
 def cmd_recommend(args: argparse.Namespace) -> int:
-    from assistant.jobs.recommending import (
-        active_checkpoint_path,
-        recommend_for_playlist,
-        recommend_for_seeds,
-    )
-    from assistant.ml.recommend import RecommenderService
+    from assistant.jobs.checkpoints import load_service
+    from assistant.jobs.recommending import recommend_for_playlist, recommend_for_seeds
 
     path = args.checkpoint or active_checkpoint_path(load_settings())
-    service = RecommenderService.load(path, device=args.device)
+    service = load_service(path, device=args.device)
     filters = dict(max_per_artist=args.max_per_artist, blocked_artists=args.block_artist)
     with open_library(args) as library:
         playlist_id = None
@@ -305,8 +296,6 @@ def _as_json(
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from assistant.jobs.recommending import active_checkpoint_path
-
     active = str(Path(active_checkpoint_path(load_settings())).resolve())
     with open_library(args) as library:
         records = library.checkpoints()
@@ -338,18 +327,10 @@ def cmd_models(args: argparse.Namespace) -> int:
 
 
 def cmd_use(args: argparse.Namespace) -> int:
-    from assistant.ml import checkpoint as ckpt
+    from assistant.jobs.checkpoints import activate_checkpoint
 
-    loaded = ckpt.load(args.checkpoint)  # refuses corrupt or foreign files before switching
-    meta = loaded.metadata
     with open_library(args) as library:
-        library.register_checkpoint(
-            path=str(Path(args.checkpoint).resolve()),
-            model=loaded.model,
-            metrics=meta.get("metrics", {}),
-            config=meta.get("config", {}),
-            data_fingerprint=meta.get("data_fingerprint", ""),
-        )
-    _activate(args.checkpoint)
-    print(f"Active model: {loaded.model} ({Path(args.checkpoint).resolve()}).")
+        # Refuses corrupt or foreign files before switching.
+        activated = activate_checkpoint(library, args.checkpoint)
+    print(f"Active model: {activated.model} ({activated.path}).")
     return 0

@@ -11,13 +11,14 @@ import argparse
 import dataclasses
 import sys
 import webbrowser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.cli.common import StderrProgress, add_library_option, open_library, print_json
 from assistant.config import Settings, load_settings, save_settings
 from assistant.errors import InputError
-from assistant.sources.spotify import SpotipyGateway
-from assistant.sources.spotify_auth import notice_text, redirect_uri
+
+if TYPE_CHECKING:
+    from assistant.jobs.spotify_sync import SpotipyGateway
 
 
 def register(subparsers: Any) -> None:
@@ -63,7 +64,10 @@ def register(subparsers: Any) -> None:
 
 
 def _gateway(settings: Settings | None = None) -> SpotipyGateway:
-    return SpotipyGateway(settings or load_settings())
+    # Imported here: the HTTP stack is not needed to start the CLI.
+    from assistant.jobs.spotify_sync import gateway
+
+    return gateway(settings)
 
 
 def cmd_login(args: argparse.Namespace) -> int:
@@ -72,6 +76,8 @@ def cmd_login(args: argparse.Namespace) -> int:
         settings.spotify_client_id = args.client_id.strip()
     if args.port:
         settings.spotify_redirect_port = args.port
+    from assistant.jobs.spotify_sync import notice_text, redirect_uri
+
     gateway = _gateway(settings)
     gateway.require_client_id()
     if not settings.spotify_notice_accepted:

@@ -9,23 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from pathlib import Path
 
-from assistant import config
-from assistant.config import Settings
 from assistant.domain import Recommendation
 from assistant.ml.recommend import RecommenderService, RecommendResult
 from assistant.store.library import Library
 
 # Ask the model for this many times k when filters may drop some of its proposals.
 FILTER_HEADROOM = 4
-
-
-def active_checkpoint_path(settings: Settings) -> Path:
-    """The checkpoint to use: the person's active one, else the bundled one."""
-    if settings.active_checkpoint:
-        return Path(settings.active_checkpoint)
-    return config.BUNDLED_CHECKPOINT
 
 
 def filter_by_artist(

@@ -8,19 +8,23 @@ succeeded); the run is recorded in ``training_runs`` either way.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 from assistant.config import checkpoints_dir
 from assistant.errors import AssistantError, Cancelled, TrainingError
-from assistant.ml import checkpoint as ckpt
-from assistant.ml.distributed import World, launched_by_torchrun
-from assistant.ml.graph import Interactions
-from assistant.ml.train import TrainConfig, train
+from assistant.ml.spec import TrainConfig
 from assistant.progress import CancelToken, Progress, ProgressCallback
 from assistant.store.library import Library
+
+if TYPE_CHECKING:
+    from assistant.ml.distributed import World
+    from assistant.ml.graph import Interactions
 
 MIN_PLAYLISTS_FOR_VALIDATION = 20
 MAX_VALIDATION_PLAYLISTS = 500
@@ -42,9 +46,9 @@ class TrainOutcome:
     rank: int = 0  # under torchrun: this process's rank (only rank 0 saved and recorded)
 
 
-def default_checkpoint_path(model: str) -> Path:
-    """A fresh file name in the per-user checkpoints folder."""
-    return checkpoints_dir() / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}.ckpt"
+def default_checkpoint_path(model: str, folder: Path | None = None) -> Path:
+    """A fresh file name for a new checkpoint (default folder: the per-user checkpoints)."""
+    return (folder or checkpoints_dir()) / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}.ckpt"
 
 
 def validation_split(
@@ -115,7 +119,7 @@ def train_on_library(
         kcore: keep only the k-core of the graph (0 = everything).
         source: train on one source's playlists only ("mpd", "file", "local").
         slices: train on the MPD playlists of the first N slices only (the study: 50).
-            Spotify playlists are never trained on (see ``Interactions.from_library``).
+            Spotify playlists are never trained on (see :mod:`assistant.jobs.training_data`).
         world: set by :func:`_train_distributed` (callers leave it out).
 
     Raises:
@@ -123,11 +127,21 @@ def train_on_library(
         TrainingError: training diverged (nothing saved).
         Cancelled: the token was cancelled (nothing saved).
     """
+    from assistant.ml import checkpoint as ckpt
+    from assistant.ml.distributed import launched_by_torchrun
+    from assistant.ml.train import train
+
     if world is None and launched_by_torchrun():
         return _train_distributed(
-            library_path, config, out_path=out_path, report=report, cancel=cancel,
-            kcore=kcore, source=source, slices=slices,
-        )  # fmt: skip
+            library_path,
+            config,
+            out_path=out_path,
+            report=report,
+            cancel=cancel,
+            kcore=kcore,
+            source=source,
+            slices=slices,
+        )
     out = Path(out_path) if out_path else default_checkpoint_path(config.model)
     with Library(library_path) as library:
         data, train_data, validator, held_out, config = _training_data(
@@ -213,7 +227,9 @@ def _training_data(
 ) -> tuple[Interactions, Interactions, Any | None, list[int], TrainConfig]:
     """The graph, its training part, the validator, the held-out ids and the config
     (monitoring the loss when there is no validator)."""
-    data = Interactions.from_library(library, source, slices=slices)
+    from assistant.jobs.training_data import training_interactions
+
+    data = training_interactions(library, source, slices=slices)
     if kcore > 1:
         data = data.kcore(kcore)
     train_data, validator, held_out = validation_split(data, seed=config.seed)
@@ -235,6 +251,9 @@ def _train_distributed(
 ) -> TrainOutcome:
     """One torchrun process: rank 0 runs the usual job (saves, records, reports); the
     others build the same data from the library (read only) and train their shards."""
+    from assistant.ml.distributed import World
+    from assistant.ml.train import train
+
     world = World.from_env(config.device)
     try:
         if world.is_main:
@@ -267,3 +286,30 @@ def _train_distributed(
         )
     finally:
         world.close()
+
+
+def train_in_child(
+    library_path: Path,
+    fields: dict[str, Any],
+    out_path: Path | None,
+    *,
+    report: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> SimpleNamespace:
+    """What the training child runs (``run_in_process("assistant.jobs.training:train_in_child")``:
+    the parent names it, so only the child imports the training code). The outcome goes
+    back as plain data (unpickling the core's own class would make the parent import the
+    training modules)."""
+    outcome = train_on_library(
+        library_path, TrainConfig(**fields), out_path=out_path, report=report, cancel=cancel
+    )
+    plain = {f.name: getattr(outcome, f.name) for f in dataclasses.fields(outcome)}
+    # JSON round trip: paths and numpy numbers become plain str/float.
+    return SimpleNamespace(**json.loads(json.dumps(plain, default=_plain)))
+
+
+def _plain(value: Any) -> Any:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return str(value)

@@ -23,8 +23,7 @@ import scipy.sparse as sp
 
 from assistant.errors import InputError
 from assistant.ml.graph import Interactions
-
-BASELINES = ("popularity", "cooccurrence", "ease")
+from assistant.ml.spec import BASELINES
 
 
 def normalized_popularity(train: Interactions) -> np.ndarray:

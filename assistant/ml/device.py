@@ -13,8 +13,6 @@ import torch
 
 from assistant.errors import InputError
 
-DEVICES = ("auto", "cpu", "cuda")
-
 
 def resolve_device(preference: str = "auto") -> torch.device:
     """The torch device for a preference ("auto", "cpu", "cuda" or "cuda:N").

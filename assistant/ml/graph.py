@@ -14,11 +14,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
-from assistant.errors import InputError
-
-#: Sources whose playlists are never trained on (see :meth:`Interactions.from_library`).
-UNTRAINABLE_SOURCES = ("spotify",)
-
 
 @dataclass(slots=True)
 class Interactions:
@@ -92,41 +87,6 @@ class Interactions:
                 current = pid
             playlists[-1].append(uri)
         return cls.from_lists(playlists, ids)
-
-    @classmethod
-    def from_library(
-        cls, library: object, source: str | None = None, *, slices: int | None = None
-    ) -> Interactions:
-        """The playlists of the library a model may learn from, with their names.
-
-        Playlists imported from Spotify are never included: Spotify's developer policy
-        forbids feeding its content into ML models. They are still recommended for, by
-        fold-in over their tracks, like any playlist the model never saw.
-
-        Args:
-            library: the :class:`~assistant.store.library.Library`.
-            source: only this source's playlists ("mpd", "file", "local").
-            slices: only MPD playlists of the first N slices (pid < 1000·N), as the
-                reference study (50); other sources are left out then.
-
-        Raises:
-            InputError: nothing is left to learn from.
-        """
-        rows = library.interaction_rows(  # type: ignore[attr-defined]
-            source,
-            exclude_sources=UNTRAINABLE_SOURCES,
-            max_mpd_pid=None if slices is None else 1000 * slices,
-        )
-        data = cls.from_rows(rows)
-        if data.n_edges == 0:
-            what = f"in the first {slices} MPD slices" if slices is not None else "to learn from"
-            raise InputError(
-                f"The library has no playlists {what} (Spotify playlists are never trained on).",
-                hint="Import MPD slices, CSV or M3U files first.",
-            )
-        names = {p.id: p.name for p in library.playlists(source=source)}  # type: ignore[attr-defined]
-        data.names = [names.get(int(pid), "") for pid in data.playlist_ids]
-        return data
 
     # -- shape -------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ import copy
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -38,46 +38,12 @@ from assistant.ml.sampling import (
     random_negatives,
     split_epoch,
 )
+from assistant.ml.spec import TrainConfig
 from assistant.progress import CancelToken, ProgressCallback, Reporter
 
 MLP_LR_SCALE = 0.1
 
 Validator = Callable[[Any], dict[str, float]]
-
-
-@dataclass
-class TrainConfig:
-    """Hyper-parameters of one training run (the defaults are the app's default model)."""
-
-    model: str = "gat-mlp"  # "lightgcn" | "gat" | "gat-mlp" | "gcn" | "sage"
-    dim: int = 64
-    layers: int = 2
-    heads: int = 4
-    epochs: int = 60  # an upper bound: early stopping ends most runs far sooner
-    lr: float = 1e-2
-    weight_decay: float = 1e-5
-    batch_size: int = 256
-    # Chosen on validation playlists of the MPD sample (README, results-quality): a
-    # softmax over the catalog beat BPR with hard negatives by about 0.03 NDCG (gat-mlp).
-    loss: str = "softmax"  # or "bpr"
-    negatives: str = "hard"  # or "random" (BPR only: softmax has every track as negative)
-    fold_in: bool = False  # each step's playlists leave the graph (as a new playlist would)
-    hard_start_epoch: int = 3
-    patience: int = 5
-    monitor: str = "ndcg"
-    seed: int = 0
-    device: str = "auto"
-    positional: bool = False
-    cosine: bool = True
-    learnable_alpha: bool = True
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, raw: dict[str, Any]) -> TrainConfig:
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in raw.items() if k in known})
 
 
 class GnnScorer:

@@ -535,7 +535,7 @@ class SliceReader:
         if read_path != str(path):
             self.close()
             return None
-        error = _unpack_error(error_state) if error_state is not None else None
+        error = errors.unpack_error(error_state, InputError) if error_state is not None else None
         return SliceRead(path, sha, parsed, error)
 
 
@@ -572,7 +572,7 @@ def serve_helper(
     try:
         for raw in paths:
             item = read_for_import(Path(raw), known)
-            error = _pack_error(item.error) if item.error is not None else None
+            error = errors.pack_error(item.error) if item.error is not None else None
             pickler = pickle.Pickler(stdout, protocol=5)
             # No memo: nothing is shared or cyclic, and memoising ~300k objects per file
             # doubles the pickling time.
@@ -582,22 +582,6 @@ def serve_helper(
             del item
     except BrokenPipeError:  # the reader stopped (cancel, or it was killed)
         pass
-
-
-def _pack_error(exc: InputError) -> tuple[str, tuple, dict[str, Any]]:
-    # Exceptions with keyword-only constructor arguments do not survive pickling as is.
-    return type(exc).__name__, exc.args, dict(vars(exc))
-
-
-def _unpack_error(state: tuple[str, tuple, dict[str, Any]]) -> InputError:
-    name, args, attributes = state
-    cls = getattr(errors, name, None)
-    if not (isinstance(cls, type) and issubclass(cls, InputError)):
-        cls = InputError
-    exc = cls.__new__(cls)
-    exc.args = args
-    vars(exc).update(attributes)
-    return exc
 
 
 # -- challenge sets --------------------------------------------------------------------

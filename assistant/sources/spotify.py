@@ -82,7 +82,7 @@ class SpotifyPlaylistInfo:
 
 
 @dataclass(slots=True)
-class ImportSummary:
+class SpotifyImportSummary:
     """What one import did: each playlist lands in exactly one of the lists."""
 
     imported: list[tuple[str, str, int]] = field(default_factory=list)  # id, name, entries
@@ -118,7 +118,7 @@ class SpotifyGateway(Protocol):
     def import_playlists(
         self, library: Library, ids: Sequence[str] | None = None, *,
         report: ProgressCallback | None = None, cancel: CancelToken | None = None,
-    ) -> ImportSummary: ...  # fmt: skip
+    ) -> SpotifyImportSummary: ...  # fmt: skip
     def export_playlist(
         self, library: Library, playlist_id: int, *, to: str | None = None,
         name: str | None = None, public: bool = False,
@@ -255,7 +255,7 @@ class SpotipyGateway(RetryingCalls):
         *,
         report: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
-    ) -> ImportSummary:
+    ) -> SpotifyImportSummary:
         """Imports the chosen playlists (all when ``ids`` is None) into the library.
 
         A playlist whose ``snapshot_id`` matches the stored one is left alone without
@@ -265,7 +265,7 @@ class SpotipyGateway(RetryingCalls):
         listed = {p.id: p for p in self.playlists(cancel=cancel)}
         wanted = [_playlist_id(i) for i in ids] if ids is not None else list(listed)
         stored = {s.source_ref: s.id for s in library.playlists(source="spotify")}
-        summary = ImportSummary()
+        summary = SpotifyImportSummary()
         reporter = Reporter(report, "spotify import", total=len(wanted), unit="playlists")
         for n, sid in enumerate(wanted):
             if cancel and cancel.cancelled:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QToolBar
 
 from assistant import config
 from assistant.config import save_settings
+from assistant.jobs.checkpoints import active_checkpoint_path
 from assistant.ui import jobs
 from assistant.ui.dialogs import ExportDialog, ImportProgressDialog, SettingsDialog
 
@@ -141,23 +142,17 @@ def update(window: MainWindow) -> None:
 def rebuild_model_menu(window: MainWindow) -> None:
     """Train…, then the bundled checkpoint and every registered one (checkable)."""
     w = window
-    from assistant.ui.main_window import active_checkpoint
-
     menu = w.model_menu
     menu.clear()
     for action in w.model_group.actions():
         w.model_group.removeAction(action)
     menu.addAction(w.act_train)
     menu.addSeparator()
-    active = str(active_checkpoint(w.settings))
+    active = str(active_checkpoint_path(w.settings))
     entries = [
         (f"Bundled demo model ({config.BUNDLED_CHECKPOINT.name})", str(config.BUNDLED_CHECKPOINT))
     ]
-    try:
-        records = w.library.checkpoints()
-    except Exception:  # an older library without the table: only the bundled one
-        records = []
-    for rec in records:
+    for rec in w.library.checkpoints():
         if rec.path == str(config.BUNDLED_CHECKPOINT):
             continue
         metric = next(
@@ -169,7 +164,7 @@ def rebuild_model_menu(window: MainWindow) -> None:
         action.setChecked(path == active)
         action.setToolTip(path)
         action.setEnabled(Path(path).exists())
-        action.triggered.connect(lambda _c=False, p=path: w.set_active_checkpoint(p))
+        action.triggered.connect(lambda _c=False, p=path: w.choose_checkpoint(p))
         w.model_group.addAction(action)
         menu.addAction(action)
 

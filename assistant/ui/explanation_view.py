@@ -141,7 +141,7 @@ class ExplanationView(QWidget):
         )
         self.reasons.set_rows(
             [
-                ReasonRow(r, track_label(row.neighbours.get(r.neighbor_uri), r.neighbor_uri))
+                ReasonRow(r, track_label(row.neighbors.get(r.neighbor_uri), r.neighbor_uri))
                 for r in sorted(row.rec.reasons, key=lambda r: -r.contribution)
             ]
         )

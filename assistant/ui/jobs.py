@@ -2,53 +2,21 @@
 
 They wrap the core's jobs (``assistant.jobs.*``) for the window: take a library *path*
 (sqlite3 connections are per thread), and return plain rows ready for the table models.
-The recommender service is loaded once per (checkpoint, device) and kept: the first load
-is the slow part, later queries are cheap.
+The recommender services are cached in :mod:`assistant.jobs.checkpoints`.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from assistant.domain import Recommendation, RecommendationRun, Track
+from assistant.jobs.checkpoints import load_service, validate_and_register, warm_up
 from assistant.progress import CancelToken, ProgressCallback
 from assistant.store.library import Library
 from assistant.ui.table_models import RecommendationRow
-
-_services: dict[tuple[str, str], Any] = {}
-_services_lock = threading.Lock()
-
-
-def load_service(checkpoint: str | Path, device: str = "cpu") -> Any:
-    """The cached RecommenderService of a checkpoint (loaded on first use)."""
-    from assistant.ml.recommend import RecommenderService
-
-    key = (str(Path(checkpoint).resolve()), resolve_device(device))
-    with _services_lock:
-        service = _services.get(key)
-        if service is None:
-            service = RecommenderService.load(key[0], device=device)
-            _services[key] = service
-        return service
-
-
-def resolve_device(preference: str) -> str:
-    """ "auto" means CUDA when there is a usable GPU, else the CPU."""
-    if preference in ("auto", "cuda"):
-        import torch
-
-        if torch.cuda.is_available():
-            return "cuda"
-    return "cpu" if preference == "auto" else preference
-
-
-def forget_services() -> None:
-    with _services_lock:
-        _services.clear()
 
 
 @dataclass
@@ -71,39 +39,11 @@ def to_rows(library: Library, recs: Sequence[Recommendation]) -> list[Recommenda
     rows = []
     for rec in recs:
         track = known.get(rec.track_uri) or Track(rec.track_uri)
-        neighbours = {
+        neighbors = {
             x.neighbor_uri: known[x.neighbor_uri] for x in rec.reasons if x.neighbor_uri in known
         }
-        rows.append(RecommendationRow(rec, track, neighbours))
+        rows.append(RecommendationRow(rec, track, neighbors))
     return rows
-
-
-def filter_recommendations(
-    rows: Sequence[RecommendationRow],
-    *,
-    exclude: Iterable[str] = (),
-    max_per_artist: int = 0,
-    blocked_artists: Iterable[str] = (),
-    k: int | None = None,
-) -> list[RecommendationRow]:
-    """The panel's filters: never a track already in the playlist, at most N per artist,
-    no blocked artist (matched on artist URI or name). Ranks stay the model's."""
-    skip = set(exclude)
-    blocked = set(blocked_artists)
-    per_artist: dict[str, int] = {}
-    out = []
-    for row in rows:
-        artist = row.track.artist_uri or row.track.artist_name
-        if row.uri in skip or artist in blocked or row.track.artist_name in blocked:
-            continue
-        if max_per_artist and artist:
-            if per_artist.get(artist, 0) >= max_per_artist:
-                continue
-            per_artist[artist] = per_artist.get(artist, 0) + 1
-        out.append(row)
-        if k is not None and len(out) >= k:
-            break
-    return out
 
 
 def recommend_job(
@@ -125,9 +65,8 @@ def recommend_job(
     if cancel is not None:
         cancel.raise_if_cancelled()
     with Library(library_path) as library:
-        playlist = library.playlist(playlist_id)
         # The core applies the per-artist cap and blocked artists (asking the model for
-        # headroom); the panel re-checks them and drops anything already in the playlist.
+        # headroom); the model never proposes a track of the playlist itself.
         run_id, result = recommend_for_playlist(
             library,
             service,
@@ -136,13 +75,7 @@ def recommend_job(
             max_per_artist=max_per_artist,
             blocked_artists=list(blocked_artists),
         )
-        rows = filter_recommendations(
-            to_rows(library, result.recommendations),
-            exclude=playlist.track_uris,
-            max_per_artist=max_per_artist,
-            blocked_artists=blocked_artists,
-            k=k,
-        )
+        rows = to_rows(library, result.recommendations)
         runs = library.recommendation_runs(playlist_id, limit=50)
     return RecommendationBatch(
         playlist_id, version, run_id, result.model, rows, runs, list(result.unknown_seeds)
@@ -160,10 +93,7 @@ def ensure_demo_job(library_path: str | Path, *, report: ProgressCallback | None
     from assistant.jobs.imports import ensure_demo_library
 
     with Library(library_path) as library:
-        try:
-            return bool(ensure_demo_library(library, report=report))
-        except TypeError:  # an ensure_demo_library without a report argument
-            return bool(ensure_demo_library(library))
+        return bool(ensure_demo_library(library, report=report))
 
 
 def import_mpd_job(
@@ -201,22 +131,18 @@ def train_job(
     *,
     report: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
-    in_process: bool = False,
 ) -> Any:
     """Trains on the library (``train_on_library``) in a child process.
 
     The pool thread only relays progress and cancel: training in a thread held the GIL
-    long enough to stall the window (see :mod:`assistant.ui.process_job`).
-    ``in_process=True`` runs it in the calling thread (the CLI's way; debugging).
+    long enough to stall the window (see :mod:`assistant.jobs.processes`).
     """
-    from assistant.ui.process_job import run_in_process, train_in_child
+    from assistant.jobs.processes import run_in_process
 
     fields = config if isinstance(config, dict) else vars(config)
     out = Path(out_path) if out_path else None
-    if in_process:
-        return train_in_child(Path(library_path), dict(fields), out, report=report, cancel=cancel)
     return run_in_process(
-        "assistant.ui.process_job:train_in_child",
+        "assistant.jobs.training:train_in_child",
         Path(library_path),
         dict(fields),
         out,
@@ -231,10 +157,14 @@ def warm_up_job(checkpoint: str | Path, device: str) -> tuple[str, str]:
     Returns:
         (model name, device description: "cpu" or "cuda (GPU name)").
     """
-    service = load_service(checkpoint, device)
-    used = str(getattr(service, "device", device))
-    if used.startswith("cuda"):
-        import torch
+    return warm_up(checkpoint, device)
 
-        used = f"{used} ({torch.cuda.get_device_name(0)})"
-    return str(getattr(service, "model_name", "")), used
+
+def activate_checkpoint_job(library_path: str | Path, checkpoint: str | Path) -> str:
+    """Validates and registers a checkpoint the person picked (the window then switches).
+
+    Returns:
+        the resolved path.
+    """
+    with Library(library_path) as library:
+        return str(validate_and_register(library, checkpoint).path)

@@ -9,7 +9,6 @@ dropped, so the panel never shows proposals for a playlist that is no longer the
 from __future__ import annotations
 
 import contextlib
-import importlib
 import json
 from pathlib import Path
 
@@ -29,6 +28,7 @@ from assistant import config
 from assistant.config import Settings, save_settings
 from assistant.domain import Playlist, Track
 from assistant.errors import AssistantError, Cancelled
+from assistant.jobs.checkpoints import active_checkpoint_path, set_active
 from assistant.store.library import Library
 from assistant.ui import actions as window_actions
 from assistant.ui import jobs
@@ -40,19 +40,6 @@ from assistant.ui.worker import Job, Worker
 
 BLOCKED_META_KEY = "ui.blocked_artists"
 MAX_PER_SOURCE = 5_000  # sidebar rows per source; search narrows big MPD libraries
-
-
-def active_checkpoint(settings: Settings) -> Path:
-    """The checkpoint the window scores with: the chosen one, else the bundled one.
-
-    Same rule as ``assistant.jobs.recommending.active_checkpoint_path``, written out here
-    because importing that module loads torch, which must not happen on the UI thread.
-    """
-    return (
-        Path(settings.active_checkpoint)
-        if settings.active_checkpoint
-        else config.BUNDLED_CHECKPOINT
-    )
 
 
 class MainWindow(QMainWindow):
@@ -89,6 +76,7 @@ class MainWindow(QMainWindow):
         self.rec_job: Job | None = None
         self.model_name = ""
         self.device_name = settings.device
+        self.closed = False  # set by closeEvent: late job results are dropped then
         self._open_errors: dict[str, QMessageBox] = {}
         self.ask = self._ask  # replaced in tests: (title, text) -> bool
         self.blocked = self._load_blocked()
@@ -169,15 +157,10 @@ class MainWindow(QMainWindow):
         self.undo_stack.cleanChanged.connect(lambda *_: self.update_actions())
 
     def _install_extensions(self) -> None:
-        """The Spotify menu, when that module is there (it comes with its own issue)."""
-        try:
-            module = importlib.import_module("assistant.ui.spotify_dialogs")
-        except ModuleNotFoundError:
-            return
-        try:
-            module.install(self)
-        except Exception as exc:  # a broken extension must not stop the window
-            self.show_error(exc)
+        """The Spotify menu."""
+        from assistant.ui import spotify_dialogs
+
+        spotify_dialogs.install(self)
 
     # -- the interface other parts use --------------------------------------------------
 
@@ -242,7 +225,7 @@ class MainWindow(QMainWindow):
             self._library_ready()
         self.worker.submit(
             jobs.warm_up_job,
-            str(active_checkpoint(self.settings)),
+            str(active_checkpoint_path(self.settings)),
             self.settings.device,
             on_result=self._warmed_up,
             on_error=lambda _e: None,  # the recommendation job reports it, once
@@ -265,7 +248,9 @@ class MainWindow(QMainWindow):
         self.update_model_status()
 
     def update_model_status(self) -> None:
-        path = active_checkpoint(self.settings)
+        if self.closed:
+            return
+        path = active_checkpoint_path(self.settings)
         name = self.model_name or path.stem
         self.model_label.setText(f"Model: {name} ({path.name})")
         self.model_label.setToolTip(str(path))
@@ -461,7 +446,7 @@ class MainWindow(QMainWindow):
         self.rec_job = self.worker.submit(
             jobs.recommend_job,
             self.library_path,
-            str(active_checkpoint(self.settings)),
+            str(active_checkpoint_path(self.settings)),
             self.settings.device,
             self.playlist.id,
             self.version,
@@ -475,7 +460,8 @@ class MainWindow(QMainWindow):
 
     def show_recommendations(self, batch: jobs.RecommendationBatch) -> None:
         if (
-            self.playlist is None
+            self.closed
+            or self.playlist is None
             or batch.playlist_id != self.playlist.id
             or batch.version != self.version
         ):
@@ -551,17 +537,32 @@ class MainWindow(QMainWindow):
 
     # -- model ---------------------------------------------------------------------------
 
+    def choose_checkpoint(self, path: str | Path) -> None:
+        """The Model menu's switch: the worker validates and registers the file first (as
+        ``playlist-assistant use`` does); a corrupt or foreign file is refused, the active
+        model stays."""
+        self.worker.submit(
+            jobs.activate_checkpoint_job,
+            self.library_path,
+            str(path),
+            on_result=self.set_active_checkpoint,
+            on_error=self._checkpoint_refused,
+            name="activate",
+        )
+
+    def _checkpoint_refused(self, exc: BaseException) -> None:
+        self.show_error(exc)
+        window_actions.rebuild_model_menu(self)  # the check mark goes back
+
     def set_active_checkpoint(self, path: str | Path | None) -> None:
         """Switches the model (None or the bundled path: the bundled one) and rescores."""
-        bundled = str(config.BUNDLED_CHECKPOINT)
-        self.settings.active_checkpoint = "" if not path or str(path) == bundled else str(path)
-        save_settings(self.settings)
+        set_active(self.settings, path)
         self.model_name = ""
         self.update_model_status()
-        self.model_changed.emit(str(active_checkpoint(self.settings)))
+        self.model_changed.emit(str(active_checkpoint_path(self.settings)))
         self.worker.submit(
             jobs.warm_up_job,
-            str(active_checkpoint(self.settings)),
+            str(active_checkpoint_path(self.settings)),
             self.settings.device,
             on_result=self._warmed_up,
             on_error=lambda _e: None,
@@ -594,6 +595,9 @@ class MainWindow(QMainWindow):
         qs.setValue("splitter", self.splitter.saveState())
         qs.sync()
         self.worker.shutdown()
+        # Results of jobs that finished during the shutdown still arrive (queued signals):
+        # they must not touch the closed library.
+        self.closed = True
         self.library.close()
         super().closeEvent(event)
 

@@ -10,8 +10,7 @@ HTTP session belong to the thread that made them). Dialogs are opened non-modall
 from __future__ import annotations
 
 import webbrowser
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
@@ -35,59 +34,17 @@ from PySide6.QtWidgets import (
 
 from assistant.config import Settings, save_settings
 from assistant.errors import AuthExpired, Cancelled, NotSignedIn, RateLimited, SpotifyUnavailable
-from assistant.progress import CancelToken, Progress
-from assistant.sources.spotify import (
+from assistant.jobs import spotify_sync
+from assistant.jobs.spotify_sync import (
     ExportResult,
-    ImportSummary,
+    SpotifyImportSummary,
     SpotifyPlaylistInfo,
     SpotifyUser,
-    SpotipyGateway,
+    notice_text,
+    redirect_uri,
 )
-from assistant.sources.spotify_auth import notice_text, redirect_uri
+from assistant.progress import Progress
 from assistant.store import Library
-
-# -- jobs (run on the worker's pool thread) ----------------------------------------------
-
-
-def login_job(
-    settings: Settings, open_browser: Callable[[str], Any], cancel: CancelToken
-) -> SpotifyUser:
-    return SpotipyGateway(settings).login(open_browser=open_browser, cancel=cancel)
-
-
-def whoami_job(settings: Settings) -> SpotifyUser | None:
-    gateway = SpotipyGateway(settings, max_retries=1, timeout=5.0)
-    return gateway.current_user() if gateway.signed_in() else None
-
-
-def list_job(
-    settings: Settings, cancel: CancelToken
-) -> tuple[SpotifyUser, list[SpotifyPlaylistInfo]]:
-    gateway = SpotipyGateway(settings)
-    return gateway.current_user(), gateway.playlists(cancel=cancel)
-
-
-def import_job(
-    settings: Settings, library_path: Path, ids: Sequence[str], report: Any, cancel: CancelToken
-) -> ImportSummary:
-    with Library(library_path) as library:
-        return SpotipyGateway(settings).import_playlists(library, ids, report=report, cancel=cancel)
-
-
-def export_job(
-    settings: Settings, library_path: Path, playlist_id: int, options: dict[str, Any],
-    report: Any, cancel: CancelToken,
-) -> ExportResult:  # fmt: skip
-    with Library(library_path) as library:
-        return SpotipyGateway(settings).export_playlist(
-            library, playlist_id, report=report, cancel=cancel, **options
-        )
-
-
-def disconnect_job(settings: Settings, library_path: Path) -> int:
-    with Library(library_path) as library:
-        return SpotipyGateway(settings).disconnect(library)
-
 
 # -- dialogs -----------------------------------------------------------------------------
 
@@ -212,7 +169,10 @@ class SpotifyMenu(QObject):
 
     def refresh_status(self) -> None:
         self.window.worker.submit(
-            whoami_job, self.settings, on_result=self._show_user, on_error=self._status_error
+            spotify_sync.signed_in_user,
+            self.settings,
+            on_result=self._show_user,
+            on_error=self._status_error,
         )
 
     def _show_user(self, user: SpotifyUser | None) -> None:
@@ -256,7 +216,7 @@ class SpotifyMenu(QObject):
         self.status.setText("Spotify: waiting for the browser…")
         self._start_progress("Sign in to Spotify in the browser window that opened…", None)
         self.job = self.window.worker.submit(
-            login_job,
+            spotify_sync.login,
             settings,
             self.open_browser,
             on_result=self._connected,
@@ -274,7 +234,7 @@ class SpotifyMenu(QObject):
     def import_playlists(self) -> None:
         self._start_progress("Reading your Spotify playlists…", None)
         self.job = self.window.worker.submit(
-            list_job,
+            spotify_sync.user_and_playlists,
             self.settings,
             on_result=self._pick,
             on_error=self._failed,
@@ -294,7 +254,7 @@ class SpotifyMenu(QObject):
             return
         self._start_progress("Importing playlists…", len(ids))
         self.job = self.window.worker.submit(
-            import_job,
+            spotify_sync.import_playlists,
             self.settings,
             self.window.library_path,
             ids,
@@ -304,7 +264,7 @@ class SpotifyMenu(QObject):
             name="spotify import",
         )
 
-    def _imported(self, summary: ImportSummary) -> None:
+    def _imported(self, summary: SpotifyImportSummary) -> None:
         self._close_progress()
         self.window.refresh_library()
         text = f"Imported {len(summary.imported)} playlists, {len(summary.unchanged)} unchanged."
@@ -352,7 +312,7 @@ class SpotifyMenu(QObject):
             self.window.show_error(exc)
 
         self.job = self.window.worker.submit(
-            export_job,
+            spotify_sync.export_playlist,
             self.settings,
             self.window.library_path,
             playlist_id,
@@ -380,7 +340,7 @@ class SpotifyMenu(QObject):
         ):
             return
         self.job = self.window.worker.submit(
-            disconnect_job,
+            spotify_sync.disconnect,
             self.settings,
             self.window.library_path,
             on_result=self._disconnected,

@@ -182,7 +182,7 @@ class RecommendationRow:
 
     rec: Recommendation
     track: Track
-    neighbours: dict[str, Track]
+    neighbors: dict[str, Track]
 
     @property
     def uri(self) -> str:

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.errors import Cancelled
+from assistant.jobs.checkpoints import device_choices
+from assistant.jobs.training import default_checkpoint_path
 from assistant.progress import Progress, format_seconds
 
 MODELS = (("GAT+MLP", "gat-mlp"), ("GAT", "gat"), ("LightGCN", "lightgcn"))
@@ -38,15 +40,6 @@ LOSSES = (
     ("BPR, random negatives", "bpr", "random"),
 )
 METRIC_KEYS = ("ndcg", "recall@50", "recall@20", "r_precision", "val_ndcg")
-
-
-def device_description() -> dict[str, str]:
-    """What "auto" means on this machine (runs in the worker: importing torch is slow)."""
-    import torch
-
-    if torch.cuda.is_available():
-        return {"auto": f"auto (CUDA: {torch.cuda.get_device_name(0)})", "cuda": "cuda"}
-    return {"auto": "auto (CPU — no CUDA device found)", "cuda": "cuda (not available)"}
 
 
 class TrainDialog(QDialog):
@@ -165,7 +158,7 @@ class TrainDialog(QDialog):
         layout.addLayout(buttons)
         self.resize(760, 560)
         window.worker.submit(
-            device_description, on_result=self._set_device_labels, on_error=lambda _e: None
+            device_choices, on_result=self._set_device_labels, on_error=lambda _e: None
         )
 
     def _set_device_labels(self, labels: dict[str, str]) -> None:
@@ -206,7 +199,7 @@ class TrainDialog(QDialog):
         for w in (self.model, self.epochs, self.dim, self.loss, self.device):
             w.setEnabled(False)
         self.cancel_button.setText("Cancel")
-        out = self.out_dir / f"{model}-{_stamp()}.ckpt"
+        out = default_checkpoint_path(model, self.out_dir)
         self.job = self.window_.worker.submit(
             train_job,
             self.window_.library_path,
@@ -328,9 +321,3 @@ def _fit_view(plot: pg.PlotWidget, xs: list[float], ys: list[float]) -> None:
     plot.getViewBox().setRange(
         xRange=(min(xs) - 0.3, max(xs) + 0.3), yRange=(low - pad, high + pad), padding=0
     )
-
-
-def _stamp() -> str:
-    import time
-
-    return time.strftime("%Y%m%d-%H%M%S")

@@ -2,7 +2,7 @@
 
 Each row runs in a fresh process: the first N generated slices (``gen_mpd.py``, built
 straight into the training graph, no JSON or library) are trained with the default
-:class:`~assistant.ml.train.TrainConfig` (only ``device`` set) for ``--steps`` steps, or
+:class:`~assistant.ml.spec.TrainConfig` (only ``device`` set) for ``--steps`` steps, or
 one whole epoch with ``--steps 0``. Bounded runs stop through the training's own cancel
 token after the given number of steps, so the same code path as a full run is timed:
 s/step is the median step after the first (wall and process CPU seconds: the machine
@@ -39,7 +39,8 @@ import torch
 import gen_mpd
 from assistant.errors import Cancelled
 from assistant.ml.graph import Interactions
-from assistant.ml.train import TrainConfig, train
+from assistant.ml.spec import TrainConfig
+from assistant.ml.train import train
 from assistant.progress import CancelToken
 
 slices, steps, device = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from assistant.cli import main
-from assistant.cli.eval_cmds import write_submission
 from assistant.errors import InputError
+from assistant.jobs.evaluating import write_submission
 from assistant.store import Library
 
 
@@ -145,18 +145,17 @@ def test_evaluate_without_recommender_or_with_missing_checkpoint_says_what_to_do
     assert "checkpoint" in err.lower() or "baseline" in err.lower()
 
 
+@pytest.mark.slow
 def test_evaluate_and_challenge_with_a_trained_checkpoint(
     demo_library: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A checkpoint that records its held-out playlists is scored on exactly those."""
-    checkpoint = pytest.importorskip("assistant.ml.checkpoint")
-    train_mod = pytest.importorskip("assistant.ml.train")
-    from argparse import Namespace
-
-    from assistant.cli.eval_cmds import library_interactions
+    from assistant.jobs.evaluating import library_interactions
+    from assistant.ml import checkpoint
+    from assistant.ml import train as train_mod
     from assistant.ml.split import challenge_split
 
-    data = library_interactions(Namespace(library=demo_library))
+    data = library_interactions(demo_library)
     split = challenge_split(data, n_val=50, n_test=50, seed=0)
     config = train_mod.TrainConfig(model="gat-mlp", dim=16, epochs=1, device="cpu")
     result = train_mod.train(split.train, config)

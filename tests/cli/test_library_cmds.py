@@ -126,6 +126,7 @@ def test_demo_command(lib: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0 and "Imported 2,000 playlists" in out and "synthetic" in out
 
 
+@pytest.mark.slow
 def test_as_a_process(tmp_path: Path, lib: str) -> None:
     data = tmp_path / "data"
     write_slice(data, 0, 2)

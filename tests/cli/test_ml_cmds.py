@@ -13,6 +13,7 @@ from assistant.store.library import Library
 from tests.jobs.test_training import make_library
 
 
+@pytest.mark.slow
 def test_train_recommend_models_use(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lib = str(make_library(tmp_path / "lib.sqlite"))
     ckpt = tmp_path / "m.ckpt"
@@ -94,6 +95,7 @@ def test_train_recommend_models_use(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert len(listed["checkpoints"]) == 2
 
 
+@pytest.mark.slow
 def test_bad_inputs_give_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lib = str(make_library(tmp_path / "lib.sqlite", n_playlists=6))
     junk = tmp_path / "junk.ckpt"
@@ -131,6 +133,7 @@ def test_bad_inputs_give_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixt
     assert "JSON list" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_train_with_the_studys_bpr_loss(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from assistant.ml import checkpoint
 

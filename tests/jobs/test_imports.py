@@ -180,6 +180,7 @@ import_mpd(lib, [sys.argv[2]], cancel=Stall())
 """
 
 
+@pytest.mark.slow
 def test_sigkill_mid_write_leaves_library_as_it_was(tmp_path: Path) -> None:
     db = tmp_path / "library.sqlite"
     with Library(db) as lib:

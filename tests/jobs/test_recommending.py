@@ -6,14 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import config
-from assistant.config import Settings
-from assistant.jobs.recommending import (
-    active_checkpoint_path,
-    recommend_for_playlist,
-    recommend_for_seeds,
-)
-from assistant.ml.graph import Interactions
+from assistant.jobs.recommending import recommend_for_playlist, recommend_for_seeds
+from assistant.jobs.training_data import training_interactions
 from assistant.ml.recommend import RecommenderService
 from assistant.ml.train import train
 from assistant.store.library import Library
@@ -24,11 +18,12 @@ from tests.jobs.test_training import make_library, tiny
 def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RecommenderService]:
     lib = make_library(tmp_path_factory.mktemp("lib") / "lib.sqlite")
     with Library(lib) as library:
-        data = Interactions.from_library(library)
+        data = training_interactions(library)
     service = RecommenderService.from_scorer(train(data, tiny(epochs=2, model="gat")).model)
     return lib, service
 
 
+@pytest.mark.slow
 def test_run_is_stored_with_explanations(setup: tuple[Path, RecommenderService]) -> None:
     lib, service = setup
     with Library(lib) as library:
@@ -46,6 +41,7 @@ def test_run_is_stored_with_explanations(setup: tuple[Path, RecommenderService])
         )
 
 
+@pytest.mark.slow
 def test_artist_cap_and_blocked_artists(setup: tuple[Path, RecommenderService]) -> None:
     lib, service = setup
     seeds = ["spotify:track:c0t0", "spotify:track:c0t1", "spotify:track:unknown"]
@@ -61,8 +57,3 @@ def test_artist_cap_and_blocked_artists(setup: tuple[Path, RecommenderService]) 
     assert artists.count("Artist 01") <= 2
     assert all(artists.count(a) <= 3 for a in artists)
     assert [r.rank for r in result.recommendations] == list(range(1, len(artists) + 1))
-
-
-def test_active_checkpoint_path() -> None:
-    assert active_checkpoint_path(Settings()) == config.BUNDLED_CHECKPOINT
-    assert active_checkpoint_path(Settings(active_checkpoint="/x/y.ckpt")) == Path("/x/y.ckpt")

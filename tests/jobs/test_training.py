@@ -15,6 +15,9 @@ from assistant.ml.train import TrainConfig
 from assistant.progress import CancelToken, Progress
 from assistant.store.library import Library
 
+# Every test here trains a model.
+pytestmark = pytest.mark.slow
+
 
 def make_library(path: Path, n_playlists: int = 40, seed: int = 0) -> Path:
     """Playlists of 8 tracks drawn from one of three 20-track clusters (3 artists each)."""

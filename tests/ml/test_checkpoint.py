@@ -29,6 +29,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     return path, result
 
 
+@pytest.mark.slow
 def test_round_trip_gives_the_same_scores(trained: tuple[Path, object]) -> None:
     path, result = trained
     service = RecommenderService.load(path)
@@ -51,6 +52,7 @@ def _refused(path: Path, match: str) -> None:
         RecommenderService.load(path)
 
 
+@pytest.mark.slow
 def test_corrupt_and_truncated_files_are_refused(
     trained: tuple[Path, object], tmp_path: Path
 ) -> None:
@@ -99,6 +101,7 @@ def _rewrite(src: Path, dst: Path, change) -> Path:
     return dst
 
 
+@pytest.mark.slow
 def test_newer_and_mismatched_files_are_refused(
     trained: tuple[Path, object], tmp_path: Path
 ) -> None:
@@ -120,6 +123,7 @@ def test_newer_and_mismatched_files_are_refused(
     _refused(_rewrite(src, tmp_path / "x.ckpt", nan), "non-finite")
 
 
+@pytest.mark.slow
 def test_failed_write_leaves_the_previous_file_untouched(
     trained: tuple[Path, object], tmp_path: Path
 ) -> None:

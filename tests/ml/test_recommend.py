@@ -14,6 +14,7 @@ def service() -> RecommenderService:
     return RecommenderService.from_scorer(train(tiny_data(), tiny_config("gat", epochs=2)).model)
 
 
+@pytest.mark.slow
 def test_never_a_seed_an_excluded_track_or_a_duplicate(service: RecommenderService) -> None:
     seeds = service.track_uris[:5]
     result = service.recommend(seeds, k=30, exclude=service.track_uris[5:8])
@@ -24,6 +25,7 @@ def test_never_a_seed_an_excluded_track_or_a_duplicate(service: RecommenderServi
     assert result.seeds == seeds and result.unknown_seeds == []
 
 
+@pytest.mark.slow
 def test_unknown_seeds_are_reported(service: RecommenderService) -> None:
     seeds = [
         "spotify:track:nope",
@@ -36,6 +38,7 @@ def test_unknown_seeds_are_reported(service: RecommenderService) -> None:
     assert len(result.recommendations[0].reasons) == 1  # the one known seed, once
 
 
+@pytest.mark.slow
 def test_no_known_seed_falls_back_to_popularity(service: RecommenderService) -> None:
     result = service.recommend(["spotify:track:nope"], k=5)
     assert result.unknown_seeds == ["spotify:track:nope"]
@@ -46,12 +49,14 @@ def test_no_known_seed_falls_back_to_popularity(service: RecommenderService) -> 
     assert scores == sorted(scores, reverse=True)
 
 
+@pytest.mark.slow
 def test_k_is_clipped_to_the_tracks_left(service: RecommenderService) -> None:
     result = service.recommend(service.track_uris[:50], k=500)
     assert len(result.recommendations) == service.n_tracks - 50
     assert service.recommend(service.track_uris, k=5).recommendations == []
 
 
+@pytest.mark.slow
 def test_explain_false_gives_no_reasons(service: RecommenderService) -> None:
     result = service.recommend(service.track_uris[:3], k=3, explain=False)
     assert all(r.reasons == () for r in result.recommendations)

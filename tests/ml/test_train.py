@@ -12,6 +12,9 @@ from assistant.ml.train import train
 from assistant.progress import CancelToken, Progress
 from tests.ml.test_models import tiny_config, tiny_data
 
+# Every test here trains a model.
+pytestmark = pytest.mark.slow
+
 
 @pytest.mark.parametrize("name", ARCHITECTURES)
 def test_loss_decreases(name: str) -> None:

@@ -413,6 +413,7 @@ def _gone(pid: int) -> bool:
     return "State:\tZ" in status  # exited, waiting to be reaped by its new parent
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform != "linux", reason="reads /proc")
 def test_helper_exits_when_its_reader_is_killed(tmp_path: Path) -> None:
     # Big enough that a parsed file does not fit in the pipe: the helper is blocked

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from assistant.store import Library
 from tests.spotify.conftest import free_port
 from tests.spotify.fake_server import FakeSpotify, track_uri
@@ -28,6 +30,7 @@ def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str
     )
 
 
+@pytest.mark.slow
 def test_cli_login_import_export_disconnect(fake: FakeSpotify, tmp_path: Path) -> None:
     mine = fake.add_playlist("Road trip", range(120))
     fake.add_playlist("Bob's", range(3), owner="bob")

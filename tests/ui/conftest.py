@@ -76,8 +76,8 @@ def checkpoint(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) ->
         return Path(override)
     if BUNDLED_CHECKPOINT.exists():
         return BUNDLED_CHECKPOINT
-    training = pytest.importorskip("assistant.jobs.training")
-    from assistant.ml.train import TrainConfig
+    from assistant.jobs import training
+    from assistant.jobs.choices import TrainConfig
 
     folder = tmp_path_factory.mktemp("tiny-ckpt")
     library = folder / "library.sqlite"

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TARGET = os.environ.get("PLAYLIST_ASSISTANT_SCREENSHOT")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not TARGET and shutil.which("xvfb-run") is None,
     reason="needs Xvfb (xvfb-run) or PLAYLIST_ASSISTANT_SCREENSHOT=PATH with a display",

@@ -8,10 +8,11 @@ import pytest
 
 from assistant.config import Settings
 from assistant.errors import Cancelled
+from assistant.jobs.choices import TrainConfig
+from assistant.ui import actions
 
-training = pytest.importorskip("assistant.jobs.training")
-from assistant.ml.train import TrainConfig  # noqa: E402
-from assistant.ui import actions  # noqa: E402
+# Every test here trains a model.
+pytestmark = pytest.mark.slow
 
 
 def _tiny(epochs: int) -> TrainConfig:

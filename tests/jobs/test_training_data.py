@@ -8,7 +8,7 @@ import pytest
 
 from assistant.domain import Playlist, Track
 from assistant.errors import InputError
-from assistant.ml.graph import Interactions
+from assistant.jobs.training_data import training_interactions
 from assistant.store import Library
 
 
@@ -30,22 +30,22 @@ def library(tmp_path: Path) -> Library:
 
 
 def test_spotify_playlists_are_never_trained_on(library: Library) -> None:
-    data = Interactions.from_library(library)
+    data = training_interactions(library)
     assert data.names == ["slice 0", "slice 2", "mine"]
     assert "spotify:track:s1" not in data.track_uris  # not even as an untrained node
     assert data.n_edges == 6
 
 
 def test_first_n_slices_only(library: Library) -> None:
-    data = Interactions.from_library(library, slices=1)
+    data = training_interactions(library, slices=1)
     assert data.names == ["slice 0"]
     assert data.track_uris == ["spotify:track:a1", "spotify:track:a2"]
-    assert Interactions.from_library(library, slices=3).names == ["slice 0", "slice 2"]
+    assert training_interactions(library, slices=3).names == ["slice 0", "slice 2"]
 
 
 def test_nothing_to_learn_from_says_what_to_do(tmp_path: Path) -> None:
     with Library(tmp_path / "only-spotify.sqlite") as lib:
         _save(lib, "from spotify", ["spotify:track:s1"], "spotify", "37i9")
         with pytest.raises(InputError, match="never trained on") as info:
-            Interactions.from_library(lib)
+            training_interactions(lib)
     assert "Import MPD slices" in str(info.value)

@@ -1,6 +1,6 @@
 """Trains the bundled checkpoint on the synthetic demo catalog (``make models``).
 
-``python -m assistant.ml.bundle`` reads ``resources/demo/`` (the generated MPD-format
+``python -m assistant.build_demo_model`` reads ``resources/demo/`` (the generated MPD-format
 slices), holds out validation playlists exactly as the app's training does, trains the
 default model deterministically on the CPU (same seed → same metrics), and writes:
 
@@ -170,7 +170,7 @@ def model_card_markdown(card: dict[str, Any]) -> str:
 - **Trained**: {card["created"]}, best epoch {card["best_epoch"]} of {card["epochs_run"]},
   {card["training_seconds"]} s; file {card["size_bytes"] / 1e6:.1f} MB; torch
   {card["versions"]["torch"]}, PyG {card["versions"]["torch_geometric"]}.
-- **Reproduce**: `make models` (= `python -m assistant.ml.bundle`); same seed, same metrics.
+- **Reproduce**: `make models` (= `python -m assistant.build_demo_model`); same seed, same metrics.
 
 ## Validation metrics (held-out demo playlists; 500 predictions, seeds excluded)
 

@@ -11,27 +11,20 @@ error comes back as if it had run in the thread. Qt-free.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import importlib
-import json
 import multiprocessing
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
-from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
-from assistant.errors import AssistantError
+from assistant.errors import BackgroundProcessError, pack_error, unpack_error
 from assistant.progress import CancelToken, ProgressCallback
 
 POLL_SECONDS = 0.05
 NICENESS = 10
-
-
-class BackgroundProcessError(AssistantError):
-    """The child process ended without an answer (killed, out of memory, crashed)."""
 
 
 def run_in_process(
@@ -48,18 +41,22 @@ def run_in_process(
     arguments and result must be picklable.
 
     Raises:
-        The child's exception, rebuilt (AssistantError subclasses keep class and text),
-        or BackgroundProcessError when the child died without answering.
+        The child's exception, rebuilt (``assistant.errors.unpack_error``: our errors keep
+        class and attributes), or BackgroundProcessError when the child died without
+        answering.
     """
     ctx = multiprocessing.get_context("spawn")
     events = ctx.Queue()
-    stop = ctx.Event()
+    # A lock-free flag, not an Event: Event.set() waits for every waiter to wake, and a
+    # child that already exited (its watcher thread killed mid-wait) never does, which
+    # hung the parent whenever the job failed fast.
+    stop = ctx.RawValue("b", 0)
     proc = ctx.Process(target=_child, args=(fn, args, kwargs, events, stop), daemon=True)
     proc.start()
     try:
         while True:
             if cancel is not None and cancel.cancelled:
-                stop.set()
+                stop.value = 1
             try:
                 kind, payload = events.get(timeout=POLL_SECONDS)
             except queue.Empty:
@@ -80,9 +77,9 @@ def run_in_process(
             elif kind == "result":
                 return payload
             else:
-                raise _rebuild(payload)
+                raise unpack_error(payload)
     finally:
-        stop.set()
+        stop.value = 1
         proc.join(timeout=30)
         if proc.is_alive():
             proc.kill()
@@ -104,7 +101,8 @@ def _child(
     token = CancelToken()
 
     def watch() -> None:
-        stop.wait()
+        while not stop.value:
+            time.sleep(POLL_SECONDS)
         token.cancel()
 
     threading.Thread(target=watch, daemon=True).start()
@@ -114,65 +112,8 @@ def _child(
             fn = getattr(importlib.import_module(module), name)
         result = fn(*args, report=lambda e: events.put(("progress", e)), cancel=token, **kwargs)
     except BaseException as exc:
-        events.put(
-            (
-                "error",
-                (
-                    type(exc).__module__,
-                    type(exc).__qualname__,
-                    getattr(exc, "message", str(exc)),
-                    getattr(exc, "hint", None),
-                ),
-            )
-        )
+        events.put(("error", pack_error(exc)))
     else:
         events.put(("result", result))
     events.close()
     events.join_thread()
-
-
-def _rebuild(payload: tuple[str, str, str, str | None]) -> BaseException:
-    module, qualname, message, hint = payload
-    try:
-        cls = importlib.import_module(module)
-        for part in qualname.split("."):
-            cls = getattr(cls, part)
-    except (ImportError, AttributeError):
-        cls = None
-    if isinstance(cls, type) and issubclass(cls, AssistantError):
-        exc = cls.__new__(cls)
-        AssistantError.__init__(exc, message, hint=hint)
-        return exc
-    return BackgroundProcessError(
-        f"The background job failed: {qualname}: {message}",
-        hint="Nothing was changed. Please report this with the message above.",
-    )
-
-
-def train_in_child(
-    library_path: Path,
-    fields: dict[str, Any],
-    out_path: Path | None,
-    *,
-    report: ProgressCallback | None = None,
-    cancel: CancelToken | None = None,
-) -> SimpleNamespace:
-    """What the training child runs. The training code is imported here, in the child,
-    and the outcome goes back as plain data (unpickling the core's own class would make
-    the parent import the training modules)."""
-    from assistant.jobs.training import train_on_library
-    from assistant.ml.train import TrainConfig
-
-    outcome = train_on_library(
-        library_path, TrainConfig(**fields), out_path=out_path, report=report, cancel=cancel
-    )
-    plain = {f.name: getattr(outcome, f.name) for f in dataclasses.fields(outcome)}
-    # JSON round trip: paths and numpy numbers become plain str/float.
-    return SimpleNamespace(**json.loads(json.dumps(plain, default=_plain)))
-
-
-def _plain(value: Any) -> Any:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return str(value)
