@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +39,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Train a GNN on the library's playlists (validation playlists held out "
         "for early stopping), write the checkpoint atomically, register it and make it "
         "the active model (unless --no-activate).",
+        epilog="Across processes or machines (torch.distributed, DistributedDataParallel): "
+        "torchrun --standalone --nproc-per-node N -m assistant train [options]. CPUs use "
+        "gloo; --device cuda uses NCCL, one GPU per process. Several machines: --nnodes M "
+        "--node-rank R --master-addr HOST --master-port PORT instead of --standalone. Each "
+        "step's playlists are split across the processes; rank 0 writes the checkpoint.",
     )
     p.add_argument("--model", choices=ARCHITECTURES, default=d.model)
     p.add_argument(
@@ -168,8 +174,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     out = checked_out_path(args.out) if args.out else None  # before, not after, training
     settings = load_settings()
     active = active_checkpoint_path(settings)
-    device = describe_device(resolve_device(config.device))
-    print(f"Training {config.model} on {device}…", file=sys.stderr)
+    main_process = os.environ.get("RANK", "0") == "0"  # torchrun's rank; rank 0 reports
+    if main_process:
+        device = describe_device(resolve_device(config.device))
+        print(f"Training {config.model} on {device}…", file=sys.stderr)
     progress = StderrProgress()
     try:
         outcome = train_on_library(
@@ -185,6 +193,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         )
     finally:
         progress.close()
+    if outcome.rank != 0:
+        return 0  # another torchrun process: rank 0 saved, activates and reports
     # A model that scores below the active one on this library never replaces it silently.
     kept = outcome.worse_than_active and not args.no_activate and not args.activate_anyway
     activated = not args.no_activate and not kept

@@ -31,6 +31,7 @@ from assistant.progress import CancelToken, Progress, ProgressCallback
 from assistant.store.library import Library
 
 if TYPE_CHECKING:
+    from assistant.ml.distributed import World
     from assistant.ml.graph import Interactions
 
 MIN_PLAYLISTS_FOR_VALIDATION = 20
@@ -54,6 +55,7 @@ class TrainOutcome:
     evaluation: dict[str, Any] = field(default_factory=dict)
     summary: str = ""  # one sentence of those scores
     worse_than_active: bool = False  # the new model scores below the active one
+    rank: int = 0  # under torchrun: this process's rank (only rank 0 saved and recorded)
 
 
 def default_checkpoint_path(model: str, folder: Path | None = None) -> Path:
@@ -131,8 +133,12 @@ def train_on_library(
     include_demo: bool = False,
     compare_with: str | Path | None = None,
     sources: tuple[str, ...] | list[str] | None = None,
+    world: World | None = None,
 ) -> TrainOutcome:
     """Trains ``config.model`` on the library's playlists and saves a checkpoint.
+
+    Started by ``torchrun`` (more than one process), every process trains its share of
+    each step (:mod:`assistant.ml.distributed`) and rank 0 alone saves and records.
 
     Args:
         library_path: the SQLite library (opened here: this may run in a worker thread).
@@ -149,39 +155,47 @@ def train_on_library(
         sources: the sources the person ticked (default: :func:`choose_sources`'s).
         compare_with: the active checkpoint: scored on the same held-out cases as the
             new model, popularity and iALS (see :mod:`assistant.jobs.model_scores`).
+        world: set by :func:`_train_distributed` (callers leave it out).
 
     Raises:
         InputError: the library has nothing to learn from.
         TrainingError: training diverged (nothing saved).
         Cancelled: the token was cancelled (nothing saved).
     """
-    from assistant.jobs.training_data import training_interactions
     from assistant.ml import checkpoint as ckpt
+    from assistant.ml.distributed import launched_by_torchrun
     from assistant.ml.train import train
 
+    if world is None and launched_by_torchrun():
+        return _train_distributed(
+            library_path,
+            config,
+            out_path=out_path,
+            report=report,
+            cancel=cancel,
+            kcore=kcore,
+            source=source,
+            slices=slices,
+            options={
+                "include_spotify": include_spotify,
+                "include_demo": include_demo,
+                "compare_with": compare_with,
+                "sources": sources,
+            },
+        )
     out = Path(out_path) if out_path else default_checkpoint_path(config.model)
     with Library(library_path) as library:
-        sources = choose_sources(
-            library.source_counts(),
+        data, train_data, validator, cases, protocol, sources, config = _training_data(
+            library,
+            config,
+            kcore,
+            source,
+            slices,
             include_spotify=include_spotify,
             include_demo=include_demo,
-            only=source,
-            wanted=sources,
+            sources=sources,
         )
-        data = training_interactions(library, slices=slices, sources=sources)
-        if kcore > 1:
-            data = data.kcore(kcore)
-        train_data, cases, protocol = holdout(data, seed=config.seed)
         held_out = [c.playlist_id for c in cases]
-        validator = None
-        if cases:
-            from assistant.ml.evaluate import make_validator
-
-            validator = make_validator(cases)
-        else:
-            train_data = data
-        if validator is None:
-            config = TrainConfig.from_dict({**config.to_dict(), "monitor": "loss"})
         run_id = library.start_training_run(
             model=config.model,
             config=config.to_dict(),
@@ -200,7 +214,12 @@ def train_on_library(
 
         try:
             result = train(
-                train_data, config, validator=validator, report=on_progress, cancel=cancel
+                train_data,
+                config,
+                validator=validator,
+                report=on_progress,
+                cancel=cancel,
+                world=world,
             )
             scores = _score_on_library(
                 train_data, cases, protocol, result.model, compare_with, seed=config.seed
@@ -379,6 +398,96 @@ def score_checkpoints(
 
 
 SOURCE_OPTIONS = ("include_spotify", "include_demo")
+def _training_data(
+    library: Library,
+    config: TrainConfig,
+    kcore: int,
+    source: str | None,
+    slices: int | None,
+    *,
+    include_spotify: bool = False,
+    include_demo: bool = False,
+    sources: tuple[str, ...] | list[str] | None = None,
+) -> tuple[Interactions, Interactions, Any | None, list[Any], str, tuple[str, ...], TrainConfig]:
+    """The graph, its training part, the validator, the held-out cases, their protocol,
+    the sources trained on and the config (monitoring the loss when there is no
+    validator). Every torchrun process builds the same from the same library."""
+    from assistant.jobs.training_data import training_interactions
+
+    chosen = choose_sources(
+        library.source_counts(),
+        include_spotify=include_spotify,
+        include_demo=include_demo,
+        only=source,
+        wanted=sources,
+    )
+    data = training_interactions(library, slices=slices, sources=chosen)
+    if kcore > 1:
+        data = data.kcore(kcore)
+    train_data, cases, protocol = holdout(data, seed=config.seed)
+    validator = None
+    if cases:
+        from assistant.ml.evaluate import make_validator
+
+        validator = make_validator(cases)
+    else:
+        train_data = data
+    if validator is None:
+        config = TrainConfig.from_dict({**config.to_dict(), "monitor": "loss"})
+    return data, train_data, validator, cases, protocol, tuple(chosen), config
+
+
+def _train_distributed(
+    library_path: Path,
+    config: TrainConfig,
+    *,
+    out_path: Path | None,
+    report: ProgressCallback | None,
+    cancel: CancelToken | None,
+    kcore: int,
+    source: str | None,
+    slices: int | None,
+    options: dict[str, Any],
+) -> TrainOutcome:
+    """One torchrun process: rank 0 runs the usual job (saves, records, reports); the
+    others build the same data from the library (read only) and train their shards."""
+    from assistant.ml.distributed import World
+    from assistant.ml.train import train
+
+    world = World.from_env(config.device)
+    try:
+        if world.is_main:
+            return train_on_library(
+                library_path,
+                config,
+                out_path=out_path,
+                report=report,
+                cancel=cancel,
+                kcore=kcore,
+                source=source,
+                slices=slices,
+                world=world,
+                **options,
+            )
+        with Library(library_path) as library:
+            options.pop("compare_with", None)
+            _, train_data, validator, _, _, _, config = _training_data(
+                library, config, kcore, source, slices, **options
+            )
+        result = train(train_data, config, validator=validator, cancel=cancel, world=world)
+        return TrainOutcome(
+            checkpoint_path=Path(),
+            metrics=result.metrics,
+            history=result.history,
+            run_id=-1,
+            model=config.model,
+            best_epoch=result.best_epoch,
+            device=result.device,
+            seconds=result.seconds,
+            rank=world.rank,
+        )
+    finally:
+        world.close()
 
 
 def train_in_child(

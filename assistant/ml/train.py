@@ -25,6 +25,7 @@ import torch.nn.functional as F
 
 from assistant.errors import InputError, TrainingError
 from assistant.ml.device import resolve_device, set_threads
+from assistant.ml.distributed import World
 from assistant.ml.graph import Interactions
 from assistant.ml.hetero import (
     ContentRecommender,
@@ -325,6 +326,7 @@ def train(
     validator: Validator | None = None,
     report: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    world: World | None = None,
 ) -> TrainResult:
     """Trains one model on the playlists of ``data``.
 
@@ -335,6 +337,8 @@ def train(
             ``config.monitor``. Without one, the epoch with the lowest loss is kept.
         report: progress callback (stage "train", unit "epochs", metrics per epoch).
         cancel: polled every step; a cancel raises :class:`~assistant.errors.Cancelled`.
+        world: the torchrun processes this one trains with (each step's playlists are
+            sharded across them, DDP averages the gradients): see ``ml.distributed``.
 
     Raises:
         TrainingError: the loss or the scores became NaN/inf.
@@ -343,6 +347,7 @@ def train(
     _check_config(config)
     set_threads()
     device = resolve_device(config.device)
+    device = world.device(device) if world else device
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     train_rows = np.flatnonzero(data.lengths() >= 2)
@@ -353,6 +358,7 @@ def train(
             hint="Import more playlists (MPD slices, CSV or Spotify) and train again.",
         )
     model = build_model(data, config, device)
+    synced = world.wrap(model, device) if world else None
     popularity = popularity_scores(data)
     degrees = data.track_degrees()
     q = sampling_distribution(degrees, config.sample_power)
@@ -375,6 +381,7 @@ def train(
     for epoch in range(1, config.epochs + 1):
         t0 = time.perf_counter()
         model.train()
+        rng = world.epoch_rng(config.seed, epoch) if world else rng
         order = rng.permutation(len(rows))
         split = split_epoch(rows, rng)
         if not config.fold_in:
@@ -385,6 +392,8 @@ def train(
             if cancel is not None:
                 cancel.raise_if_cancelled()
             idx = order[step * config.batch_size : (step + 1) * config.batch_size]
+            if synced is not None:
+                idx = synced.step(idx)  # this rank's share; arms DDP's gradient averaging
             if config.fold_in:
                 attach_graph(model, without_rows(data, train_rows[idx]), device)
             if isinstance(model, ContentRecommender):
