@@ -26,7 +26,9 @@ def test_wheel_ships_the_demo_catalog_and_the_bundled_model(tmp_path: Path) -> N
         assert f"assistant/bundled/demo/{path.name}" in names
     for name in ("demo.ckpt", "demo.card.json", "MODEL_CARD.md"):
         assert f"assistant/bundled/models/{name}" in names
-    assert "assistant/jobs/checkpoints.py" in names and "assistant/ui/mainwindow/__init__.py" in names
+    assert (
+        "assistant/jobs/checkpoints.py" in names and "assistant/ui/mainwindow/__init__.py" in names
+    )
     assert not any(n.startswith(("tests/", "resources/", "models/")) for n in names)
 
     # Installed (unpacked, away from the checkout): the data is found inside the package.

@@ -290,7 +290,9 @@ def cmd_recommend(args: argparse.Namespace) -> int:
         label = terminal_safe(f"{t.artist_name} – {t.name}") if t else rec.track_uri
         print(f"{rec.rank:3d}. {label}  ({rec.score:.3f})")
         if context is not None:
-            print(f"       {terminal_safe(reason_sentence(rec.reasons, context.labels, context.counts))}")
+            print(
+                f"       {terminal_safe(reason_sentence(rec.reasons, context.labels, context.counts))}"
+            )
             groups = group_reasons(rec.reasons, context.labels, context.counts)
             for group in groups[:3]:
                 print(

@@ -398,6 +398,8 @@ def score_checkpoints(
 
 
 SOURCE_OPTIONS = ("include_spotify", "include_demo")
+
+
 def _training_data(
     library: Library,
     config: TrainConfig,

@@ -339,4 +339,3 @@ def fit_baseline(name: str, train: Interactions, **kw: object):
     if name == "ials":
         return fit_ials(train, **kw)  # type: ignore[arg-type]
     raise InputError(f"Unknown baseline '{name}'.", hint=f"Choose one of: {', '.join(BASELINES)}.")
-

@@ -1338,6 +1338,8 @@ def _owned_elsewhere(path: str, source: str, conflicts: list[tuple[str, str]]) -
         "first imported from: remove these playlists from this file (or delete them from "
         "the library) and import it again.",
     )
+
+
 SEARCH_CANDIDATES = 1_000  # matches ranked per search (see Library.search_tracks)
 PREFIX_WORDS = 64  # whole words tried for a typed word's prefix
 

@@ -173,7 +173,6 @@ def _v_faults(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT OR IGNORE INTO meta VALUES ('library_id', lower(hex(randomblob(16))))")
 
 
-
 # Demo playlists carry pids from this one up (see assistant.sources.demo.PID_BASE; repeated
 # here because a migration must not change when that module does).
 _DEMO_PID_BASE = 9_000_000

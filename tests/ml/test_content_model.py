@@ -115,9 +115,7 @@ def test_random_content_service_explains_exactly() -> None:
     assert len(result.recommendations) == 30
     for rec in result.recommendations:
         assert abs(rec.bias + sum(r.contribution for r in rec.reasons) - rec.score) <= 1e-4
-    assert {"seed", "name"} <= {
-        r.kind for rec in result.recommendations for r in rec.reasons
-    }
+    assert {"seed", "name"} <= {r.kind for rec in result.recommendations for r in rec.reasons}
     scores = np.array([r.score for r in result.recommendations])
     assert (np.diff(scores) <= 0).all()
 
