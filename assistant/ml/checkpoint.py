@@ -266,14 +266,19 @@ def _check_consistent(path: Path, metadata: Any, tensors: dict) -> None:
     missing = [k for k in REQUIRED if not isinstance(tensors.get(k), torch.Tensor)]
     if missing:
         raise _refuse(path, f"is incomplete: tensors {', '.join(missing)} are missing.")
+    n = len(uris)
     odd = [
         k
         for k, v in tensors.items()
-        if not isinstance(v, torch.Tensor) or not v.is_floating_point()
+        if not isinstance(v, torch.Tensor)
+        or not (v.is_floating_point() or _is_track_index(k, v, n, metadata))
     ]
     if odd:
-        raise _refuse(path, f"is inconsistent: {', '.join(map(repr, odd))} are not float tensors.")
-    n = len(uris)
+        raise _refuse(
+            path,
+            f"is inconsistent: {', '.join(map(repr, odd))} are neither float tensors nor "
+            "valid per-track indices.",
+        )
     h = tensors["h"]
     shapes_ok = (
         n == spec.n_tracks
@@ -291,9 +296,21 @@ def _check_consistent(path: Path, metadata: Any, tensors: dict) -> None:
             "vocabulary and model shape (mismatched or tampered file).",
         )
     for k, v in tensors.items():
-        if not bool(torch.isfinite(v).all()):
+        if v.is_floating_point() and not bool(torch.isfinite(v).all()):
             raise _refuse(path, f"holds non-finite values in {k!r} (a diverged training).")
     _dry_run(path, spec, metadata, tensors)
+
+
+def _is_track_index(name: str, value: torch.Tensor, n_tracks: int, metadata: dict) -> bool:
+    """An integer tensor the content model keeps per track (``artist_of``, ``album_of``):
+    one int64 per track, -1 for unknown, every other value an index into the vocabulary
+    the metadata lists beside it (``artist_uris``, ``album_uris``)."""
+    if value.dtype != torch.int64 or value.shape != (n_tracks,) or not name.endswith("_of"):
+        return False
+    vocabulary = metadata.get(f"{name[: -len('_of')]}_uris")
+    if not isinstance(vocabulary, list):
+        return False
+    return n_tracks == 0 or (int(value.min()) >= -1 and int(value.max()) < len(vocabulary))
 
 
 def _check_spec(path: Path, raw: dict) -> ModelSpec:
@@ -362,7 +379,13 @@ def _dry_run(path: Path, spec: ModelSpec, metadata: dict, tensors: dict) -> None
             f"is inconsistent: its tensors do not fit its model spec ({_first_line(exc)}).",
         ) from exc
     inference = service.inference
-    uses = {"attention": inference.attention, "positional": inference.pos is not None}
+    # The track-only models read attention and positions from optional tensors; the
+    # content model has one readout whose tensors the query above already needed.
+    uses = (
+        {"attention": inference.attention, "positional": inference.pos is not None}
+        if hasattr(inference, "attention")
+        else {}
+    )
     wrong = [k for k, used in uses.items() if getattr(spec, k) != used]
     if wrong:  # the tensors would silently run another model than the spec says
         raise _refuse(
