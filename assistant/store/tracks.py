@@ -25,6 +25,7 @@ TRACK_COLUMNS = (
 TrackRow = tuple[str, str, str, str, str, str, int]
 _TRACK_SELECT = "SELECT " + ", ".join(TRACK_COLUMNS) + " FROM tracks"
 _TRACK_INSERT = "INTO tracks (" + ", ".join(TRACK_COLUMNS) + ") VALUES "
+_TRACK_COLUMNS_OF_T = ", ".join(f"t.{c}" for c in TRACK_COLUMNS)
 _TRACKS_PER_STATEMENT = 50
 
 SEARCH_CANDIDATES = 1_000  # matches ranked per search (see Library.search_tracks)
@@ -142,8 +143,9 @@ class TracksMixin(Connection):
                 ]
             groups.append("(" + " OR ".join(f'"{a}"' for a in alternatives) + ")")
         rows = self.conn.execute(
-            "SELECT t.* FROM (SELECT rowid FROM track_search WHERE track_search MATCH ? "
-            "LIMIT ?) AS s JOIN tracks AS t ON t.rowid = s.rowid",
+            # The columns named: the tracks table has more than a Track (``synthetic``).
+            f"SELECT {_TRACK_COLUMNS_OF_T} FROM (SELECT rowid FROM track_search "
+            "WHERE track_search MATCH ? LIMIT ?) AS s JOIN tracks AS t ON t.rowid = s.rowid",
             (" AND ".join(groups), SEARCH_CANDIDATES),
         ).fetchall()
         tracks = [Track(*row) for row in rows]
