@@ -20,8 +20,12 @@ class MetaMixin(Connection):
         with self.atomic():
             self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
-    def data_fingerprint(self) -> str:
-        """Changes whenever playlists or their tracks change (cheap: counts and max ids)."""
+    def library_fingerprint(self) -> str:
+        """Changes whenever playlists or their tracks change (cheap: counts and max ids).
+
+        The library's content, not the training graph's (that one is
+        ``Interactions.fingerprint()``, a checkpoint's ``graph_fingerprint``).
+        """
         n_pl, max_id = self.conn.execute(
             "SELECT count(*), coalesce(max(id), 0) FROM playlists"
         ).fetchone()

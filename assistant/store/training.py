@@ -34,7 +34,9 @@ class CheckpointRecord:
     created_at: float
     metrics: dict[str, Any]
     config: dict[str, Any]
-    data_fingerprint: str
+    # Interactions.fingerprint() of the training graph (the checkpoints table's
+    # data_fingerprint column; the checkpoint file's "data_fingerprint" key).
+    graph_fingerprint: str
     sources: tuple[str, ...] = ()  # the playlist sources it was trained on
 
 
@@ -44,15 +46,17 @@ class TrainingMixin(Connection):
     # -- training runs -----------------------------------------------------------------
 
     def start_training_run(
-        self, *, model: str, config: dict[str, Any], device: str, data_fingerprint: str
+        self, *, model: str, config: dict[str, Any], device: str, library_fingerprint: str
     ) -> int:
         """Records a run as ``running`` with this process's pid (see :meth:`fail_stale_training_runs`)."""
         with self.atomic():
             self.fail_stale_training_runs()
+            # The data_fingerprint column of training_runs holds the library's
+            # fingerprint (Library.library_fingerprint) when the run started.
             cur = self.conn.execute(
                 "INSERT INTO training_runs (model, config, device, data_fingerprint, started_at, "
                 "pid) VALUES (?, ?, ?, ?, ?, ?)",
-                (model, json.dumps(config), device, data_fingerprint, time.time(), os.getpid()),
+                (model, json.dumps(config), device, library_fingerprint, time.time(), os.getpid()),
             )
             return int(cur.lastrowid or 0)
 
@@ -128,11 +132,12 @@ class TrainingMixin(Connection):
         model: str,
         metrics: dict[str, Any],
         config: dict[str, Any],
-        data_fingerprint: str,
+        graph_fingerprint: str,
         training_run_id: int | None = None,
         sources: Sequence[str] = (),
     ) -> int:
         with self.atomic():
+            # The data_fingerprint column of checkpoints holds the graph's fingerprint.
             self.conn.execute(
                 "INSERT INTO checkpoints (path, model, created_at, metrics, config, data_fingerprint, "
                 "training_run_id, sources) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(path) DO "
@@ -146,7 +151,7 @@ class TrainingMixin(Connection):
                     time.time(),
                     json.dumps(metrics),
                     json.dumps(config),
-                    data_fingerprint,
+                    graph_fingerprint,
                     training_run_id,
                     json.dumps(list(sources)),
                 ),
