@@ -106,7 +106,7 @@ def build(
     path = ckpt.save_trained(
         out_dir / "demo.ckpt",
         result,
-        data_fingerprint=data.fingerprint(),
+        graph_fingerprint=data.fingerprint(),
         extra={"data": info, "val_playlist_ids": held_out},
     )
     card = {

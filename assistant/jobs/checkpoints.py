@@ -81,7 +81,7 @@ def validate_and_register(library: Library, path: str | Path) -> Activated:
             model=loaded.model,
             metrics=meta.get("metrics", {}),
             config=meta.get("config", {}),
-            data_fingerprint=meta.get("data_fingerprint", ""),
+            graph_fingerprint=meta.get("data_fingerprint", ""),
             sources=meta.get("sources", []),
         )
     if not warning:  # same library, or no id recorded: still say what it does not know

@@ -200,7 +200,7 @@ def train_on_library(
             model=config.model,
             config=config.to_dict(),
             device=config.device,
-            data_fingerprint=library.data_fingerprint(),
+            library_fingerprint=library.library_fingerprint(),
         )
 
         def on_progress(event: Progress) -> None:
@@ -232,13 +232,13 @@ def train_on_library(
                 "kcore": kcore,
                 "slices": slices,
                 "sources": list(sources),
-                "library_fingerprint": library.data_fingerprint(),
+                "library_fingerprint": library.library_fingerprint(),
                 "library_id": library.library_id(),
             }
             ckpt.save_trained(
                 out,
                 result,
-                data_fingerprint=data.fingerprint(),
+                graph_fingerprint=data.fingerprint(),
                 extra={
                     "data": info,
                     "val_playlist_ids": held_out,
@@ -268,7 +268,7 @@ def train_on_library(
             model=config.model,
             metrics={**result.metrics, **({"library_ndcg": library_ndcg} if cases else {})},
             config=config.to_dict(),
-            data_fingerprint=data.fingerprint(),
+            graph_fingerprint=data.fingerprint(),
             training_run_id=run_id,
             sources=sources,
         )
@@ -308,7 +308,7 @@ def record_score(library: Library, path: str, scores: Any, who: str) -> None:
                 "ndcg": value,
                 "cases": scores.cases,
                 "protocol": scores.protocol,
-                "fingerprint": library.data_fingerprint(),
+                "fingerprint": library.library_fingerprint(),
             }
         ),
     )
@@ -389,7 +389,7 @@ def score_checkpoints(
                         "ndcg": value,
                         "cases": len(scored),
                         "protocol": protocol,
-                        "fingerprint": library.data_fingerprint(),
+                        "fingerprint": library.library_fingerprint(),
                     }
                 ),
             )

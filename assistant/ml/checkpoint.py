@@ -400,7 +400,7 @@ def save_trained(
     path: str | Path,
     result: Any,
     *,
-    data_fingerprint: str,
+    graph_fingerprint: str,
     extra: dict[str, Any] | None = None,
 ) -> Path:
     """Writes a :class:`~assistant.ml.train.TrainResult` as a checkpoint (atomically).
@@ -408,7 +408,7 @@ def save_trained(
     Args:
         path: the target file.
         result: the training result (its scorer's inference tensors are stored).
-        data_fingerprint: :meth:`Interactions.fingerprint` of the training graph.
+        graph_fingerprint: :meth:`Interactions.fingerprint` of the training graph.
         extra: more metadata (e.g. what data it was trained on).
     """
     scorer = result.model
@@ -421,7 +421,8 @@ def save_trained(
         "best_epoch": result.best_epoch,
         "history": result.history,
         "device": result.device,
-        "data_fingerprint": data_fingerprint,
+        # The graph's fingerprint under the file format's key (kept: files already out there).
+        "data_fingerprint": graph_fingerprint,
         # the content model's vocabularies (name tokens, artist and album URIs)
         **getattr(scorer, "metadata", {}),
         **(extra or {}),

@@ -61,7 +61,7 @@ ms, hits = timed(lambda: lib.playlists(search="chill", limit=200)); rows["playli
 ms, _ = timed(lambda: lib.playlists(search="zzz no such name", limit=200)); rows["playlists(search=no match)"] = ms
 ms, _ = timed(lambda: lib.playlist(n // 2)); rows["playlist(id) with its tracks"] = ms
 ms, _ = timed(lambda: lib.find_playlist(f"mpd:{n // 2}")); rows["find_playlist('mpd:PID')"] = ms
-ms, _ = timed(lambda: lib.data_fingerprint(), 3); rows["data_fingerprint()"] = ms
+ms, _ = timed(lambda: lib.library_fingerprint(), 3); rows["library_fingerprint()"] = ms
 # The plans before the _v_scale indexes, forced, against the new ones (interleaved).
 c = lib.conn
 pairs = {

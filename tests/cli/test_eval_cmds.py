@@ -182,7 +182,7 @@ def test_evaluate_and_challenge_with_a_trained_checkpoint(
     checkpoint.save_trained(
         ckpt,
         result,
-        data_fingerprint="test",
+        graph_fingerprint="test",
         extra={"heldout_playlist_ids": held, "data": trained_on},
     )
     code = main(
@@ -205,7 +205,7 @@ def test_evaluate_and_challenge_with_a_trained_checkpoint(
 
     # Without that metadata, the report warns that the numbers may be optimistic.
     bare = tmp_path / "bare.ckpt"
-    checkpoint.save_trained(bare, result, data_fingerprint="test")
+    checkpoint.save_trained(bare, result, graph_fingerprint="test")
     assert (
         main(
             [

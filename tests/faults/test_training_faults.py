@@ -38,12 +38,14 @@ def _wait_for_running(lib: Path, proc, n: int) -> None:
 def test_10_a_dead_processes_run_is_marked_failed_on_the_next_start(tmp_path: Path) -> None:
     lib = make_library(tmp_path / "library.sqlite", n_playlists=6)
     with Library(lib) as library:
-        dead = library.start_training_run(model="gat", config={}, device="cpu", data_fingerprint="")
+        dead = library.start_training_run(
+            model="gat", config={}, device="cpu", library_fingerprint=""
+        )
         library.conn.execute("UPDATE training_runs SET pid = 999999999 WHERE id = ?", (dead,))
         alive = library.start_training_run(
-            model="gat", config={}, device="cpu", data_fingerprint=""
+            model="gat", config={}, device="cpu", library_fingerprint=""
         )
-        library.start_training_run(model="gat", config={}, device="cpu", data_fingerprint="")
+        library.start_training_run(model="gat", config={}, device="cpu", library_fingerprint="")
         runs = {r.id: r for r in library.training_runs()}
     assert runs[dead].status == "failed" and "pid 999999999" in runs[dead].message
     assert runs[alive].status == "running"  # this process is alive

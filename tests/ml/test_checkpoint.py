@@ -25,7 +25,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     data = tiny_data()
     result = train(data, tiny_config("gat-mlp", epochs=2))
     path = tmp_path_factory.mktemp("ckpt") / "model.ckpt"
-    ckpt.save_trained(path, result, data_fingerprint=data.fingerprint())
+    ckpt.save_trained(path, result, graph_fingerprint=data.fingerprint())
     return path, result
 
 

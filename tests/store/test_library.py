@@ -257,7 +257,7 @@ def test_delete_source_removes_playlists_and_orphan_tracks(lib: Library) -> None
 
 def test_training_runs_and_checkpoints(lib: Library) -> None:
     run = lib.start_training_run(
-        model="lightgcn", config={"epochs": 2}, device="cpu", data_fingerprint="f"
+        model="lightgcn", config={"epochs": 2}, device="cpu", library_fingerprint="f"
     )
     lib.log_epoch(run, 1, 0.7, {"recall@20": 0.1}, 1.5)
     lib.finish_training_run(run, status="finished", checkpoint_path="a.ckpt")
@@ -266,7 +266,7 @@ def test_training_runs_and_checkpoints(lib: Library) -> None:
         model="lightgcn",
         metrics={"r": 1},
         config={},
-        data_fingerprint="f",
+        graph_fingerprint="f",
         training_run_id=run,
     )
     assert lib.training_runs()[0].status == "finished"
