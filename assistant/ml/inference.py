@@ -20,6 +20,7 @@ the tests check it against the model's forward pass, not against a re-derivation
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -320,6 +321,36 @@ class ContentInference:
 
     def message(self, h: torch.Tensor) -> torch.Tensor:
         return F.normalize(h @ self.p["wv"].T, dim=-1)
+
+    def score_batch(
+        self, seeds: Sequence[np.ndarray], tokens: Sequence[np.ndarray] | None = None
+    ) -> np.ndarray:
+        """Scores [len(seeds), n_tracks] of the two-stage ranking (evaluation's view of
+        it); a query with nothing to go on gets popularity.
+
+        The re-ranked candidates carry their final scores and every other track its
+        retrieval score shifted below them, so the ranking of the first ``candidates``
+        tracks is the model's own.
+        """
+        out = np.empty((len(seeds), self.n_tracks), dtype=np.float32)
+        for i, s in enumerate(seeds):
+            s = np.asarray(s, dtype=np.int64)
+            words = tokens[i] if tokens is not None else np.zeros(0, dtype=np.int64)
+            with torch.no_grad():
+                query = self.prepare(s, words)
+                if not query.informative:
+                    out[i] = self.popularity.cpu().numpy()
+                    continue
+                retrieval = self.retrieval_scores(query).cpu().numpy()
+                masked = retrieval.copy()
+                masked[s] = -np.inf
+                c = min(self.candidates, self.n_tracks)
+                cand = np.argpartition(-masked, c - 1)[:c]
+                final = self.terms(query, cand).total()[0].cpu().numpy()
+            floor = min(float(final.min()), float(retrieval[cand].min()))
+            out[i] = retrieval - retrieval.max() + floor - 1.0
+            out[i, cand] = final
+        return out
 
     def prepare(self, seeds: np.ndarray, tokens: np.ndarray) -> Query:
         """Everything about one query that does not depend on the candidates."""

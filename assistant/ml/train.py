@@ -113,27 +113,11 @@ class GnnScorer:
         """
         if not self.spec.content:
             return self.inference.score_batch([np.asarray(s, dtype=np.int64) for s in seeds])
-        inf = self.inference
-        assert isinstance(inf, ContentInference)
-        out = np.empty((len(seeds), inf.n_tracks), dtype=np.float32)
-        for i, s in enumerate(seeds):
-            s = np.asarray(s, dtype=np.int64)
-            tokens = encode_tokens(names[i] if names else "", self._token_index)
-            with torch.no_grad():
-                query = inf.prepare(s, tokens)
-                if not query.informative:
-                    out[i] = inf.popularity.cpu().numpy()
-                    continue
-                retrieval = inf.retrieval_scores(query).cpu().numpy()
-                masked = retrieval.copy()
-                masked[s] = -np.inf
-                c = min(inf.candidates, inf.n_tracks)
-                cand = np.argpartition(-masked, c - 1)[:c]
-                final = inf.terms(query, cand).total()[0].cpu().numpy()
-            floor = min(float(final.min()), float(retrieval[cand].min()))
-            out[i] = retrieval - retrieval.max() + floor - 1.0
-            out[i, cand] = final
-        return out
+        assert isinstance(self.inference, ContentInference)
+        tokens = [
+            encode_tokens(names[i] if names else "", self._token_index) for i in range(len(seeds))
+        ]
+        return self.inference.score_batch(seeds, tokens)
 
 
 @dataclass

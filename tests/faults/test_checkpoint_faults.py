@@ -86,7 +86,7 @@ CASES: dict[str, tuple[Callable[[dict], None], str]] = {
     "lin missing": (lambda raw: raw["tensors"].pop("lin"), "disagree about attention"),
     "integer tensor": (
         lambda raw: raw["tensors"].update(bias=torch.zeros(N, dtype=torch.int64)),
-        "not float tensors",
+        "neither float tensors",
     ),
 }
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from assistant.ml.recommend import RecommenderService
+from assistant.ml.spec import TrainConfig
 from assistant.store.library import Library
 from tests.jobs.test_training import make_library
 
@@ -99,7 +100,7 @@ def test_two_gloo_processes_match_one_process(tmp_path: Path) -> None:
     # Rank 0 alone printed, saved a checkpoint in the usual format and recorded the run.
     assert two["checkpoint"] == str(tmp_path / "two.ckpt")
     service = RecommenderService.load(tmp_path / "two.ckpt")
-    assert service.model_name == "gat-mlp" and service.n_tracks == 60
+    assert service.model_name == TrainConfig().model and service.n_tracks == 60  # the default
     with Library(lib) as library:
         runs = library.training_runs()
         assert len(runs) == 2 and all(r.status == "finished" for r in runs)

@@ -40,10 +40,10 @@ def test_unknown_tracks_are_marked_and_coverage_is_shown(rec_window, qtbot) -> N
 
 
 def test_details_say_where_a_playlist_comes_from(window) -> None:
-    summary = max(window.library.playlists(source="mpd", limit=50), key=lambda p: p.num_tracks)
+    summary = max(window.library.playlists(source="demo", limit=50), key=lambda p: p.num_tracks)
     window.open_playlist(summary.id)
     details = window.playlist_panel.subtitle.text()
-    assert details.startswith("Million Playlist Dataset · ")
+    assert details.startswith("Demo (synthetic) · ")
     assert "imported " in details and "editing makes a local copy" in details
 
 
@@ -53,7 +53,7 @@ def test_open_in_spotify_from_the_context_menus(window, qtbot) -> None:
     browser = _Browser()
     QDesktopServices.setUrlHandler("https", browser, "show")
     try:
-        summary = window.library.playlists(source="mpd", limit=1)[0]
+        summary = window.library.playlists(source="demo", limit=1)[0]
         window.open_playlist(summary.id)
         menu = window.playlist_panel.context_menu(window.playlist_panel.view.model().index(0, 1))
         qtbot.addWidget(menu)
