@@ -90,7 +90,8 @@ def cmd_login(args: argparse.Namespace) -> int:
     gateway = _gateway(settings)
     gateway.require_client_id()
     if not settings.spotify_notice_accepted:
-        print(notice_text(), file=sys.stderr)
+        print("Connecting Spotify", notice_text(), sep="\n", file=sys.stderr)
+        print("(`playlist-assistant spotify disconnect` disconnects.)", file=sys.stderr)
     port = settings.spotify_redirect_port
     print(
         f"Opening the browser to sign in (redirect URI {redirect_uri(port)}); "

@@ -57,17 +57,12 @@ SCOPES = (
 LOGIN_TIMEOUT_S = 180.0
 _REFRESH_LOCK = threading.Lock()
 
+# One line per point: the window wraps them to its width, a terminal to its own.
 FIRST_USE_NOTICE = """\
-Connecting Spotify
-- The app signs in with your own Spotify client ID (PKCE; no password or secret is stored).
-- It stores a sign-in token in {token_path} (readable only by you), the playlists you
-  choose to import (names, track names, artists, albums) in your local library, and which
-  library playlist you exported to which Spotify playlist.
-- Everything stays on this computer; nothing is sent anywhere except to Spotify itself.
-  Your Spotify playlists train the recommendation model only if you allow it (you are
-  asked once, the first time a training would include them).
-- "Disconnect Spotify" (or `playlist-assistant spotify disconnect`) deletes the token,
-  everything imported from Spotify, and every model trained on it.
+- The app signs in with your own Spotify client ID; no password or secret is stored.
+- It stores a sign-in token in {token_path} (readable only by you), the playlists you choose to import (names, track names, artists, albums) in your local library, and which library playlist you exported to which Spotify playlist.
+- Everything stays on this computer; nothing is sent anywhere except to Spotify itself. Your Spotify playlists train the recommendation model only if you allow it (you are asked once, the first time a training would include them).
+- Disconnecting Spotify deletes the token, everything imported from Spotify, and every model trained on it.
 """
 
 

@@ -16,19 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QInputDialog,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QListWidget,
     QListWidgetItem,
     QMenu,
     QProgressDialog,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -85,6 +87,77 @@ def disconnect_job(settings: Settings, library_path: Path) -> Any:
 
 
 # -- dialogs -----------------------------------------------------------------------------
+
+DASHBOARD_URL = "https://developer.spotify.com/dashboard"
+
+
+class ConnectDialog(QDialog):
+    """First connection: how to get a client ID (three steps, the dashboard link, the exact
+    redirect URI to copy) and the field to paste it into."""
+
+    def __init__(self, redirect: str, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Connect Spotify")
+        intro = QLabel(
+            "Spotify lets an app like this one in only through a Spotify app of your own. "
+            "Setting one up takes a minute:"
+        )
+        intro.setWordWrap(True)
+        self.steps = QLabel(
+            "<ol>"
+            f"<li>Create an app in the <a href='{DASHBOARD_URL}'>Spotify developer "
+            "dashboard</a> (any name and description).</li>"
+            "<li>In the app's settings, add the redirect URI below and select "
+            "<b>Web API</b>, then save.</li>"
+            "<li>Paste the app's client ID here.</li>"
+            "</ol>"
+        )
+        self.steps.setWordWrap(True)
+        self.steps.setTextFormat(Qt.TextFormat.RichText)
+        self.steps.setOpenExternalLinks(True)  # clickable: the system browser opens it
+        self.steps.setAccessibleName("Steps to get a client ID")
+        self.link = QLabel(f"<a href='{DASHBOARD_URL}'>{DASHBOARD_URL}</a>")
+        self.link.setTextFormat(Qt.TextFormat.RichText)
+        self.link.setOpenExternalLinks(True)
+        self.link.setAccessibleName("Spotify developer dashboard")
+        self.redirect = QLineEdit(redirect)
+        self.redirect.setReadOnly(True)
+        self.redirect.setAccessibleName("Redirect URI")
+        self.copy_button = QPushButton("Copy")
+        self.copy_button.setToolTip("Copy the redirect URI to the clipboard")
+        self.copy_button.clicked.connect(self.copy_redirect)
+        redirect_row = QHBoxLayout()
+        redirect_row.addWidget(self.redirect, 1)
+        redirect_row.addWidget(self.copy_button)
+        self.client_id = QLineEdit()
+        self.client_id.setAccessibleName("Client ID")
+        self.client_id.setPlaceholderText("e.g. 0123456789abcdef0123456789abcdef")
+        form = QFormLayout()
+        form.addRow("Dashboard", self.link)
+        form.addRow("Redirect URI", redirect_row)
+        form.addRow("Client ID", self.client_id)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("Connect")
+        self.ok.setEnabled(False)
+        self.client_id.textChanged.connect(lambda text: self.ok.setEnabled(bool(text.strip())))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.steps)
+        layout.addLayout(form)
+        layout.addWidget(self.buttons)
+        self.resize(560, 0)
+
+    def copy_redirect(self) -> None:
+        QGuiApplication.clipboard().setText(self.redirect.text())
+        self.copy_button.setText("Copied")
+
+    def chosen_client_id(self) -> str:
+        return self.client_id.text().strip()
 
 
 class PlaylistPicker(QDialog):
@@ -177,6 +250,7 @@ class SpotifyMenu(QObject):
         self.open_browser: Callable[[str], Any] = webbrowser.open  # tests stand in here
         self.picker: PlaylistPicker | None = None
         self.export_dialog: ExportDialog | None = None
+        self.connect_dialog: ConnectDialog | None = None
         self.progress: QProgressDialog | None = None
         self.job: Any = None
         self.last_export: ExportResult | None = None
@@ -197,6 +271,7 @@ class SpotifyMenu(QObject):
         self.status = QLabel("Spotify: signed out")
         self.status.setAccessibleName("Spotify status")
         window.statusBar().addPermanentWidget(self.status)
+        self._set_signed_in(False)  # until the status check answers
         self.refresh_status()
 
     @property
@@ -213,16 +288,26 @@ class SpotifyMenu(QObject):
             on_error=self._status_error,
         )
 
+    def _set_signed_in(self, signed_in: bool, *, token_left: bool | None = None) -> None:
+        """Import and export need a sign-in; disconnect needs something to delete (a token,
+        even an expired one). Offline leaves them as they were: the state is unknown."""
+        self.import_action.setEnabled(signed_in)
+        self.export_action.setEnabled(signed_in)
+        self.disconnect_action.setEnabled(signed_in if token_left is None else token_left)
+
     def _show_user(self, user: SpotifyUser | None) -> None:
         self.status.setText(
             f"Spotify: signed in as {user.display_name}" if user else "Spotify: signed out"
         )
+        self._set_signed_in(user is not None)
 
     def _status_error(self, exc: BaseException) -> None:
         if isinstance(exc, AuthExpired):
             self.status.setText("Spotify: sign-in expired")
+            self._set_signed_in(False, token_left=True)
         elif isinstance(exc, NotSignedIn):
             self.status.setText("Spotify: signed out")
+            self._set_signed_in(False)
         elif isinstance(exc, SpotifyUnavailable):
             self.status.setText("Spotify: offline")
 
@@ -236,16 +321,21 @@ class SpotifyMenu(QObject):
     def connect_spotify(self) -> None:
         settings = self.settings
         if not settings.spotify_client_id.strip():
-            text, ok = QInputDialog.getText(
-                self.window,
-                "Spotify client ID",
-                "Create an app at developer.spotify.com with the redirect URI\n"
-                f"{redirect_uri(settings.spotify_redirect_port)}\nand paste its client ID:",
+            self.connect_dialog = ConnectDialog(
+                redirect_uri(settings.spotify_redirect_port), self.window
             )
-            if not ok or not text.strip():
-                return
+            self.connect_dialog.accepted.connect(self._client_id_chosen)
+            self.connect_dialog.open()
+            return
+        self._sign_in(settings)
+
+    def _client_id_chosen(self) -> None:
+        client_id = self.connect_dialog.chosen_client_id() if self.connect_dialog else ""
+        if client_id:
             # Saved once the sign-in succeeds (_connected): a wrong ID must not stick.
-            settings = dataclasses.replace(settings, spotify_client_id=text.strip())
+            self._sign_in(dataclasses.replace(self.settings, spotify_client_id=client_id))
+
+    def _sign_in(self, settings: Settings) -> None:
         if not settings.spotify_notice_accepted:
             if not self.window.ask("Connecting Spotify", notice_text() + "\nContinue?"):
                 return
@@ -392,6 +482,7 @@ class SpotifyMenu(QObject):
 
     def _disconnected(self, result: Any) -> None:
         self.status.setText("Spotify: signed out")
+        self._set_signed_in(False)
         if result.active_reset:
             self.window.set_active_checkpoint(None)  # back to the bundled model
         self.window.refresh_library()
