@@ -30,6 +30,13 @@ def name_tokens(name: str) -> list[str]:
     return list(dict.fromkeys(w for w in _NON_WORD.split(plain) if w))
 
 
+def encode_tokens(name: str, index: dict[str, int]) -> np.ndarray:
+    """The known tokens of a name as int64 indices (unknown words dropped). Here, not in
+    :mod:`assistant.ml.hetero`, so that recommending never imports the training code
+    (and torch-geometric with it: ~1.5 s of start-up)."""
+    return np.asarray([index[w] for w in name_tokens(name) if w in index], dtype=np.int64)
+
+
 def _vocab_index(values: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     """Index of each value in a vocabulary of the distinct non-empty values (-1 for "")."""
     vocab: dict[str, int] = {}

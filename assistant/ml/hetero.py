@@ -28,7 +28,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from assistant.ml.graph import Interactions, name_tokens
+from assistant.ml.graph import Interactions, encode_tokens, name_tokens
 from assistant.ml.inference import Terms, content_terms
 from assistant.ml.propagation import hetero_adjacency, propagate
 from assistant.ml.spec import TAU_INIT, TAU_MAX, TAU_MIN, ModelSpec
@@ -40,11 +40,6 @@ def token_vocabulary(names: Sequence[str], min_count: int = MIN_TOKEN_PLAYLISTS)
     """Name tokens used by at least ``min_count`` playlists, most frequent first."""
     counts = Counter(w for name in names for w in name_tokens(name))
     return [w for w, c in sorted(counts.items(), key=lambda x: (-x[1], x[0])) if c >= min_count]
-
-
-def encode_tokens(name: str, index: dict[str, int]) -> np.ndarray:
-    """The known tokens of a name as int64 indices (unknown words dropped)."""
-    return np.asarray([index[w] for w in name_tokens(name) if w in index], dtype=np.int64)
 
 
 class ContentRecommender(nn.Module):

@@ -196,7 +196,7 @@ class RecommenderService:
         then a playlist with no seed still gets proposals of its own."""
         if not name or not isinstance(self.inference, ContentInference):
             return False
-        from assistant.ml.hetero import encode_tokens
+        from assistant.ml.graph import encode_tokens
 
         return len(encode_tokens(name, self._token_index)) > 0
 
@@ -270,7 +270,7 @@ class RecommenderService:
     ) -> RecommendResult:
         """Two-stage ranking; reasons are every term of the score, grouped by reference:
         one item per seed (kind "seed"), per shared artist / album, per name token."""
-        from assistant.ml.hetero import encode_tokens
+        from assistant.ml.graph import encode_tokens
 
         inf = self.inference
         assert isinstance(inf, ContentInference)

@@ -63,3 +63,29 @@ def test_a_model_command_does_need_torch(tmp_path: Path) -> None:
     )
     assert out.returncode != 0
     assert "torch" in out.stderr
+
+
+RECOMMEND_WITHOUT_PYG = """
+import sys
+sys.modules["torch_geometric"] = None  # any import of it raises ImportError
+from assistant.config import BUNDLED_CHECKPOINT
+from assistant.ml.recommend import RecommenderService
+
+service = RecommenderService.load(BUNDLED_CHECKPOINT)
+result = service.recommend(service.track_uris[:10], 20, explain=True, name="road trip")
+assert result.recommendations and result.recommendations[0].reasons
+"""
+
+
+@pytest.mark.slow
+def test_recommending_with_the_bundled_model_needs_no_torch_geometric() -> None:
+    """The window's start-up path: loading the default (content) model and recommending
+    with explanations never imports the training stack (torch-geometric: ~1.5 s)."""
+    out = subprocess.run(
+        [sys.executable, "-c", RECOMMEND_WITHOUT_PYG],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
