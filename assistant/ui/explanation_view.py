@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from assistant.domain import RecommendationRun
-from assistant.jobs.explaining import reason_sentence
+from assistant.domain import Reason, RecommendationRun
+from assistant.jobs.explaining import reason_context, reason_sentence
 from assistant.ui.delegates import BarDelegate
 from assistant.ui.panels import ColumnFitter
 from assistant.ui.table_models import (
@@ -146,11 +146,11 @@ class ExplanationView(QWidget):
             f"<b>{_esc(row.track.name or row.uri)}</b> – {_esc(row.track.artist_name)}"
             f" <small>(proposal #{row.rec.rank})</small>"
         )
-        labels = {
-            r.neighbor_uri: track_label(row.neighbors.get(r.neighbor_uri), r.neighbor_uri)
-            for r in row.rec.reasons
-        }
-        self.sentence.setText(reason_sentence(row.rec.reasons, labels))
+        # Every seed is a reason of its own, so the neighbours' metadata also names the
+        # artists and albums they share with the proposal (the one reason_context).
+        context = reason_context(row.neighbors, row.neighbors.keys())
+        labels = {r.neighbor_uri: _reason_label(r, row, context.labels) for r in row.rec.reasons}
+        self.sentence.setText(reason_sentence(row.rec.reasons, context.labels, context.counts))
         bias, total, score = explanation_sum(row)
         self.equation.setText(
             f"<small>bias {bias:+.3f} + Σ contributions {total:+.3f} = score "
@@ -180,3 +180,15 @@ class ExplanationView(QWidget):
 
 def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _reason_label(reason: Reason, row: RecommendationRow, names: dict[str, str]) -> str:
+    """A table row's name: the seed track, or what the proposal shares with the playlist."""
+    uri = reason.neighbor_uri
+    if reason.kind == "artist":
+        return f"Same artist: {names.get(uri, uri)}"
+    if reason.kind == "album":
+        return f"Same album: {names.get(uri, uri)}"
+    if reason.kind == "name":
+        return f"Playlist name: “{uri}”"
+    return track_label(row.neighbors.get(uri), uri)

@@ -354,7 +354,7 @@ class ReasonsModel(_RowsModel):
     the others do. One row (a single seed) shows no bars: "100%" said nothing.
     """
 
-    headers = ("Playlist track", "Attention", "Share")
+    headers = ("Reason", "Attention", "Share")
     ATTENTION_COLUMN = 1
     CONTRIBUTION_COLUMN = 2
 
