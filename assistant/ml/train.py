@@ -382,46 +382,36 @@ def train(
                 attach_graph(model, without_rows(data, train_rows[idx]), device)
             if isinstance(model, ContentRecommender):
                 loss = _content_step(model, split, idx, row_tokens, config, degrees, q, rng, device)
-                _finite("loss", loss, epoch)
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                total_loss += float(loss.detach())
-                reporter.update(
-                    epoch - 1,
-                    message=f"epoch {epoch} step {step + 1}/{steps}",
-                    metrics={"loss": total_loss / (step + 1)},
-                )
-                continue
-            batch = make_batch(split, idx, rng).to(device)
-            h = model.track_representations()
-            z, _ = model.readout(h, batch.seeds, batch.batch, batch.n_queries, batch.positions)
-            keys, bias = model.keys(h), model.biases()
-            zq = z[batch.query]
-            pos_s = (zq * keys[batch.positive]).sum(-1) + bias[batch.positive]
-            _finite("scores", pos_s, epoch)
-            if config.loss == "softmax":
-                loss = softmax_loss(z @ keys.T + bias, batch, pos_s)
-            elif config.loss == "sampled":
-                pos_np = batch.positive.cpu().numpy()
-                cand, log_q = sampled_candidates(pos_np, degrees, q, config.sampled, rng)
-                cand_t = torch.from_numpy(cand).to(device)
-                scores = z @ keys[cand_t].T + bias[cand_t]
-                loss = sampled_softmax_loss(
-                    scores, cand, log_q, batch.query, batch.positive, batch.known
-                )
             else:
-                if hard:
-                    with torch.no_grad():
-                        full = z @ keys.T + bias
-                    _finite("scores", full, epoch)
-                    neg = hard_negatives(batch, full, rng)
+                batch = make_batch(split, idx, rng).to(device)
+                h = model.track_representations()
+                z, _ = model.readout(h, batch.seeds, batch.batch, batch.n_queries, batch.positions)
+                keys, bias = model.keys(h), model.biases()
+                zq = z[batch.query]
+                pos_s = (zq * keys[batch.positive]).sum(-1) + bias[batch.positive]
+                _finite("scores", pos_s, epoch)
+                if config.loss == "softmax":
+                    loss = softmax_loss(z @ keys.T + bias, batch, pos_s)
+                elif config.loss == "sampled":
+                    pos_np = batch.positive.cpu().numpy()
+                    cand, log_q = sampled_candidates(pos_np, degrees, q, config.sampled, rng)
+                    cand_t = torch.from_numpy(cand).to(device)
+                    scores = z @ keys[cand_t].T + bias[cand_t]
+                    loss = sampled_softmax_loss(
+                        scores, cand, log_q, batch.query, batch.positive, batch.known
+                    )
                 else:
-                    neg = random_negatives(batch, data.n_tracks, rng)
-                neg_t = torch.from_numpy(neg).to(device)
-                neg_s = (zq * keys[neg_t]).sum(-1) + bias[neg_t]
-                _finite("scores", neg_s, epoch)
-                loss = -F.logsigmoid(pos_s - neg_s).mean()
+                    if hard:
+                        with torch.no_grad():
+                            full = z @ keys.T + bias
+                        _finite("scores", full, epoch)
+                        neg = hard_negatives(batch, full, rng)
+                    else:
+                        neg = random_negatives(batch, data.n_tracks, rng)
+                    neg_t = torch.from_numpy(neg).to(device)
+                    neg_s = (zq * keys[neg_t]).sum(-1) + bias[neg_t]
+                    _finite("scores", neg_s, epoch)
+                    loss = -F.logsigmoid(pos_s - neg_s).mean()
             _finite("loss", loss, epoch)
             opt.zero_grad()
             loss.backward()
