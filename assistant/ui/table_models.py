@@ -49,6 +49,25 @@ def format_duration(ms: int) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def track_cells(row: Track) -> tuple[str, str, str, str]:
+    """Title, artist, album, duration as a track table shows them (playlist, search)."""
+    return (row.name or row.uri, row.artist_name, row.album_name, format_duration(row.duration_ms))
+
+
+def track_sort_keys(row: Track) -> tuple[str, str, str, int]:
+    """The sort keys of :func:`track_cells`' columns (case-insensitive text, ms)."""
+    return (
+        (row.name or row.uri).lower(),
+        row.artist_name.lower(),
+        row.album_name.lower(),
+        row.duration_ms,
+    )
+
+
+def track_tip(row: Track) -> str:
+    return f"{row.name}\n{row.artist_name} · {row.album_name}\n{row.uri}"
+
+
 def counted(n: int, word: str, plural: str | None = None) -> str:
     """``1 track``, ``2 tracks``, ``1,204 tracks``."""
     return f"{n:,} {word if n == 1 else (plural or word + 's')}"
@@ -179,23 +198,11 @@ class PlaylistTracksModel(_RowsModel):
             colour.setAlpha(80)  # the system's highlight, light enough to read through
             return colour
         if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                str(r + 1),
-                row.name or row.uri,
-                row.artist_name,
-                row.album_name,
-                format_duration(row.duration_ms),
-            )[column]
+            return (str(r + 1), *track_cells(row))[column]
         if role == SORT_ROLE:
-            return (
-                r,
-                (row.name or row.uri).lower(),
-                row.artist_name.lower(),
-                row.album_name.lower(),
-                row.duration_ms,
-            )[column]
+            return (r, *track_sort_keys(row))[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = f"{row.name}\n{row.artist_name} · {row.album_name}\n{row.uri}"
+            tip = track_tip(row)
             return f"{UNKNOWN_TIP.capitalize()}.\n{tip}" if unknown else tip
         if role == Qt.ItemDataRole.TextAlignmentRole and column in (0, 4):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -244,21 +251,11 @@ class TracksModel(_RowsModel):
 
     def cell(self, row: Track, r: int, column: int, role: int) -> Any:
         if role == Qt.ItemDataRole.DisplayRole:
-            return (
-                row.name or row.uri,
-                row.artist_name,
-                row.album_name,
-                format_duration(row.duration_ms),
-            )[column]
+            return track_cells(row)[column]
         if role == SORT_ROLE:
-            return (
-                (row.name or row.uri).lower(),
-                row.artist_name.lower(),
-                row.album_name.lower(),
-                row.duration_ms,
-            )[column]
+            return track_sort_keys(row)[column]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{row.name}\n{row.artist_name} · {row.album_name}\n{row.uri}"
+            return track_tip(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
