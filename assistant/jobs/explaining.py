@@ -16,7 +16,7 @@ groups never exceed 100%.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from assistant.domain import Reason, Track
 
@@ -49,10 +49,12 @@ class ReasonContext:
     Attributes:
         labels: how to name a URI: tracks "Title — Artist", artists and albums by name.
         counts: per artist/album URI, how many distinct seeds of the playlist have it.
+        seed_refs: per seed URI, its artist and album URIs (those it has).
     """
 
     labels: dict[str, str]
     counts: dict[str, int]
+    seed_refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def reason_context(tracks: Mapping[str, Track], seed_uris: Iterable[str]) -> ReasonContext:
@@ -71,14 +73,43 @@ def reason_context(tracks: Mapping[str, Track], seed_uris: Iterable[str]) -> Rea
         if t.album_uri and t.album_name:
             labels.setdefault(t.album_uri, t.album_name)
     counts: dict[str, int] = {}
+    seed_refs: dict[str, tuple[str, ...]] = {}
     for uri in dict.fromkeys(seed_uris):
         t = tracks.get(uri)
         if t is None:
             continue
-        for ref in (t.artist_uri, t.album_uri):
-            if ref:
-                counts[ref] = counts.get(ref, 0) + 1
-    return ReasonContext(labels, counts)
+        seed_refs[uri] = tuple(ref for ref in (t.artist_uri, t.album_uri) if ref)
+        for ref in seed_refs[uri]:
+            counts[ref] = counts.get(ref, 0) + 1
+    return ReasonContext(labels, counts, seed_refs)
+
+
+def seed_effects(
+    reasons: Sequence[Reason], seed_refs: Mapping[str, Iterable[str]]
+) -> dict[str, float]:
+    """How much each track of the playlist pulled the proposal in: its own ("seed") term
+    plus an equal share of each shared-artist/album term it takes part in.
+
+    The artist term ``w · log(1 + n)`` is there because of the n seeds by that artist
+    and treats them alike, so each gets 1/n of it (its Shapley value). The effects add up
+    to the seed, artist and album terms of the score (the name words and the bias are
+    nobody's). Removing the seeds with the largest effects is what
+    ``tests/benchmarks/bench_explain.py`` checks against removing random seeds.
+
+    Args:
+        reasons: a recommendation's reasons.
+        seed_refs: per seed URI, its artist and album URIs (see :func:`reason_context`).
+    """
+    effects = {uri: 0.0 for uri in seed_refs}
+    for r in reasons:
+        if r.kind == "seed":
+            effects[r.neighbor_uri] = effects.get(r.neighbor_uri, 0.0) + r.contribution
+    for r in reasons:
+        if r.kind in ("artist", "album"):
+            sharers = [u for u, refs in seed_refs.items() if r.neighbor_uri in refs]
+            for uri in sharers:
+                effects[uri] += r.contribution / len(sharers)
+    return effects
 
 
 def _phrase(

@@ -16,9 +16,12 @@ held-out tracks).
 
 For each (playlist, proposal) pair:
 
-* **top-3 removal**: the 3 seeds whose ``seed`` reasons contribute most to the proposal are
-  removed from the query (and kept out of the ranking), the query is re-ranked and the
-  proposal's new rank noted (``--depth`` + 1 when it falls out of the top ``--depth``);
+* **top-3 removal**: the 3 seeds that pulled the proposal in most are removed from the
+  query (and kept out of the ranking), the query is re-ranked and the proposal's new rank
+  noted (``--depth`` + 1 when it falls out of the top ``--depth``). A seed's pull is its
+  ``seed`` reason plus its equal share of the shared-artist/album reasons it takes part in
+  (``assistant.jobs.explaining.seed_effects``: "the same artist as 3 of your tracks" is
+  those 3 tracks' doing);
 * **random removal**: the same with 3 seeds drawn at random, ``--draws`` times (mean drop);
 * the pair counts as faithful when the top-3 removal drops the rank more than the random
   one (target: ≥ 90% of pairs).
@@ -100,7 +103,22 @@ def query_seeds(split: Any, service: Any, min_seeds: int) -> list[tuple[int, lis
     return out
 
 
+def seed_refs_of(seeds: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each seed's artist and album URIs, from the sample's track rows."""
+    from assistant.sources.mpd import read_slice
+    from tests.benchmarks.bench_quality import SAMPLE
+
+    global _REFS
+    if _REFS is None:  # rows of (uri, name, artist_uri, artist_name, album_uri, ...)
+        _REFS = {t[0]: (t[2], t[4]) for t in read_slice(SAMPLE).tracks}
+    return {u: tuple(r for r in _REFS.get(u, ()) if r) for u in seeds}
+
+
+_REFS: dict[str, tuple[str, str]] | None = None
+
+
 def measure(args: argparse.Namespace) -> dict[str, Any]:
+    from assistant.jobs.explaining import seed_effects
     from tests.benchmarks.bench_quality import load_split
 
     split = load_split("challenge")
@@ -111,13 +129,14 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     for pid, seeds in query_seeds(split, service, args.min_seeds):
         proposals = service.recommend(seeds, args.proposals, explain=True).recommendations
+        refs = seed_refs_of(seeds)
         vectors = []
         for rec in proposals:
             by_seed = {r.neighbor_uri: r for r in rec.reasons if r.kind == "seed"}
             attention = np.array([by_seed[u].attention if u in by_seed else 0.0 for u in seeds])
             vectors.append(attention)
-            strongest = sorted(by_seed.values(), key=lambda r: -r.contribution)[:REMOVE]
-            top = [r.neighbor_uri for r in strongest]
+            effects = seed_effects(rec.reasons, refs)
+            top = sorted(effects, key=lambda u: -effects[u])[:REMOVE]
             kept = [u for u in seeds if u not in top]
             after_top = rank_of(service, kept, top, rec.track_uri, args.depth)
             drops = []

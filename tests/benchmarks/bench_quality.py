@@ -144,6 +144,12 @@ def run_row(spec: dict[str, Any]) -> dict[str, Any]:
         k: {"ndcg": v["ndcg"], "r_precision": v["r_precision"], "cases": v["cases"]}
         for k, v in evaluate_by_category(scorer, split.test).items()
     }
+    if spec["protocol"] == "challenge":
+        from assistant.ml.split import title_only
+
+        # Every test playlist asked by its name alone (the "title" category has 26).
+        extra["title_only"] = evaluate(scorer, title_only(split.test))
+        extra["title_only_val"] = evaluate(scorer, title_only(split.val))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     return {
         **spec,
@@ -307,6 +313,24 @@ def render(results: list[dict[str, Any]], args: argparse.Namespace, wall: float)
         for r in chal:
             cells = [fmt(r["by_category"].get(c, {}).get("ndcg")) for c in cats]
             out.append(f"| {r['label']} | " + " | ".join(cells) + " |")
+    titled = [r for r in chal if "title_only" in r]
+    if titled:
+        t0 = titled[0]["title_only"]
+        out += [
+            "",
+            f"## Title only: every held-out playlist asked by its name alone "
+            f"({int(titled[0]['title_only_val']['cases'])} validation / "
+            f"{int(t0['cases'])} test playlists)",
+            "",
+            "| model | val NDCG | test NDCG | test R-prec | test R@50 |",
+            "|---|---|---|---|---|",
+        ]
+        for r in titled:
+            t = r["title_only"]
+            out.append(
+                f"| {r['label']} | {fmt(r['title_only_val']['ndcg'])} | {fmt(t['ndcg'])} | "
+                f"{fmt(t['r_precision'])} | {fmt(t['recall@50'])} |"
+            )
     out += ["", "## Verdict", "", verdict(results, default)]
     recall = [r for r in results if "retrieval_recall@500" in r]
     if recall:

@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from assistant.domain import Reason, Track
-from assistant.jobs.explaining import group_reasons, reason_context, reason_sentence
+from assistant.jobs.explaining import (
+    group_reasons,
+    reason_context,
+    reason_sentence,
+    seed_effects,
+)
 
 TOXIC = Track("u:toxic", "Toxic", "u:britney", "Britney Spears", "u:itz", "In the Zone")
 TRACKS = {
@@ -90,3 +95,22 @@ def test_reasons_of_every_kind_are_grouped_ranked_and_phrased() -> None:
 def test_unknown_labels_fall_back_to_the_uri_and_a_lone_content_reason_is_not_a_seed() -> None:
     text = reason_sentence([Reason("u:x", 0.0, 0.3, "artist")])
     assert text == "Mostly because of the artist u:x (100%)."
+
+
+def test_seed_effects_share_artist_and_album_terms_among_the_seeds_that_cause_them() -> None:
+    ctx = reason_context(TRACKS, SEEDS)
+    assert ctx.seed_refs["u:toxic"] == ("u:britney", "u:itz")
+    assert ctx.seed_refs["u:womanizer"] == ("u:britney",)  # no album known
+    reasons = [
+        Reason("u:hey", 0.7, 0.5),
+        Reason("u:lucky", 0.3, 0.1),
+        Reason("u:britney", 0.0, 0.9, "artist"),  # 3 Britney seeds: 0.3 each
+        Reason("u:itz", 0.0, 0.2, "album"),  # Toxic alone
+        Reason("road", 0.0, 0.4, "name"),  # nobody's
+    ]
+    effects = seed_effects(reasons, ctx.seed_refs)
+    assert effects == pytest.approx(
+        {"u:toxic": 0.5, "u:lucky": 0.4, "u:womanizer": 0.3, "u:hey": 0.5}
+    )
+    own = sum(r.contribution for r in reasons if r.kind != "name")
+    assert sum(effects.values()) == pytest.approx(own)

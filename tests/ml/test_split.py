@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 
 import numpy as np
@@ -14,6 +15,7 @@ from assistant.ml.split import (
     cases_from_challenge_set,
     challenge_split,
     link_split,
+    title_only,
 )
 from assistant.sources.mpd import ChallengePlaylist
 
@@ -100,6 +102,17 @@ def test_challenge_split_holds_out_whole_disjoint_playlists() -> None:
             assert np.array_equal(case.seeds, row[: int(n)])
     cats = Counter(c.category for c in split.val + split.test)
     assert set(cats) >= {"title", "first-1", "first-5", "first-10", "first-25", "random-25"}
+
+
+def test_title_only_asks_every_named_playlist_by_its_name_alone() -> None:
+    data = _graph(n_playlists=120)
+    split = challenge_split(data, n_val=30, n_test=30, seed=2)
+    unnamed = dataclasses.replace(split.test[0], name="  ")
+    cases = title_only([unnamed, *split.test[1:]])
+    assert len(cases) == len(split.test) - 1
+    for case, held in zip(cases, split.test[1:], strict=True):
+        assert case.category == "title" and len(case.seeds) == 0 and case.name == held.name
+        assert sorted(case.targets.tolist()) == sorted(data.row(held.row).tolist())
 
 
 def test_challenge_split_is_deterministic_and_skips_title_without_names() -> None:
