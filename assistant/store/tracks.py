@@ -181,18 +181,6 @@ class TracksMixin(Connection):
             )
         ]
 
-    def track_coverage(self, known_uris: Iterable[str]) -> tuple[int, int]:
-        """(how many, of all) of the library's tracks are in ``known_uris``.
-
-        Reads the tracks table (a few million rows at most), not every playlist entry.
-        """
-        known = known_uris if isinstance(known_uris, set | frozenset) else set(known_uris)
-        total = hits = 0
-        for (uri,) in self.conn.execute("SELECT uri FROM tracks"):
-            total += 1
-            hits += uri in known
-        return hits, total
-
     # -- synthetic (demo) tracks -------------------------------------------------------
 
     def mark_synthetic(self, uris: Iterable[str]) -> None:
