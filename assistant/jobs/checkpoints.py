@@ -199,10 +199,10 @@ def coverage_sentence(known: int, total: int, *, foreign: bool) -> str:
     origin = "another library" if foreign else "another library (or before your last imports)"
     if total == 0:
         return f"This model was trained on {origin}; this library has no tracks yet."
-    if known == 0:  # "0%" could be a rounded 3 of 10,000: say none as a count
+    if known == 0:  # plainly, as the panel's "knows none of the 12 tracks"
         share = f"0 of the {total:,} track{'' if total == 1 else 's'} in this library"
-    else:
-        share = f"{known / total:.0%} of this library's tracks ({known:,} of {total:,})"
+    else:  # rounded down: 100% only when it knows them all
+        share = f"{100 * known // total}% of this library's tracks ({known:,} of {total:,})"
     sentence = f"This model was trained on {origin}: it knows {share}"
     if known == total:
         return sentence + "."

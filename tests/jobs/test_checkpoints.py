@@ -98,6 +98,9 @@ def test_both_coverage_warnings_are_one_sentence_counted_without_demo_tracks(
         "25% of this library's tracks (1 of 4); "
     )
     assert coverage_sentence(40, 40, foreign=True).endswith("(40 of 40).")
+    assert "it knows 99% of this library's tracks (999 of 1,000); " in coverage_sentence(
+        999, 1000, foreign=True
+    )
     assert "it knows 0 of the 12 tracks in this library; " in coverage_sentence(
         0, 12, foreign=False
     )
