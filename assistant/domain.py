@@ -7,6 +7,38 @@ from dataclasses import dataclass, field
 SOURCES = ("mpd", "spotify", "file", "local", "demo")
 #: The bundled synthetic catalog: its tracks are invented (marked ``synthetic``).
 DEMO_SOURCE = "demo"
+#: Playlists made in this app (or copies of imported ones): the person's to edit.
+LOCAL_SOURCE = "local"
+
+
+@dataclass(frozen=True, slots=True)
+class Ownership:
+    """What a playlist of one source is to the person.
+
+    Attributes:
+        editable: edited in place. Every other playlist is kept as it was imported (a
+            re-import must find it unchanged); editing it makes a local copy.
+        personal: the person's own music (made here, from their Spotify, from their
+            files), as opposed to a dataset or the demo; shown first, unfolded.
+    """
+
+    editable: bool
+    personal: bool
+
+
+_OWNERSHIP = {
+    LOCAL_SOURCE: Ownership(editable=True, personal=True),
+    "spotify": Ownership(editable=False, personal=True),
+    "file": Ownership(editable=False, personal=True),
+    "mpd": Ownership(editable=False, personal=False),
+    DEMO_SOURCE: Ownership(editable=False, personal=False),
+}
+
+
+def ownership(source: str) -> Ownership:
+    """The one place that decides which playlists are the person's to edit (an unknown
+    source: neither editable nor personal)."""
+    return _OWNERSHIP.get(source, Ownership(editable=False, personal=False))
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +75,7 @@ class Playlist:
 
     name: str
     track_uris: list[str] = field(default_factory=list)
-    source: str = "local"
+    source: str = LOCAL_SOURCE
     source_ref: str = ""
     id: int | None = None
     description: str = ""

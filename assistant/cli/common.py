@@ -114,6 +114,25 @@ def open_library(args: argparse.Namespace, *, create: bool = False) -> Library:
     return library
 
 
+@contextmanager
+def library_to_write(args: argparse.Namespace) -> Iterator[Library]:
+    """The library a command adds to, created when there is none (said on stderr).
+
+    One that this command created and left empty (its file was refused, the command
+    failed or was interrupted before writing) is removed again, and that is said too:
+    a refused import leaves no new library behind. An existing library is never removed.
+    """
+    library = open_library(args, create=True)
+    try:
+        yield library
+    finally:
+        if library.close_removing_if_unused():
+            print(
+                f"Removed the new library at {library.path} again: nothing was added to it.",
+                file=sys.stderr,
+            )
+
+
 def library_path(args: argparse.Namespace) -> Path:
     """The library file the command works on, for jobs that open their own connection.
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from assistant.cli.common import (
     StderrProgress,
     add_library_option,
+    library_to_write,
     open_library,
     print_json,
     terminal_safe,
@@ -113,7 +114,7 @@ def _print_summary(summary: ImportSummary) -> None:
 
 def cmd_import_mpd(args: argparse.Namespace) -> int:
     progress = StderrProgress()
-    with open_library(args, create=True) as library:
+    with library_to_write(args) as library:
         try:
             summary = import_mpd(library, args.paths, report=progress)
         finally:
@@ -138,7 +139,7 @@ def cmd_import_mpd(args: argparse.Namespace) -> int:
 
 
 def cmd_import_file(args: argparse.Namespace) -> int:
-    with open_library(args, create=True) as library:
+    with library_to_write(args) as library:
         result = import_csv(library, args.path)
     if result.skipped:
         print(f"{args.path}: already imported (same content); nothing changed.")
@@ -149,7 +150,7 @@ def cmd_import_file(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     progress = StderrProgress()
-    with open_library(args, create=True) as library:
+    with library_to_write(args) as library:
         try:
             summary = import_demo(library, report=progress)
         finally:

@@ -14,6 +14,7 @@ from assistant.cli.common import (
     add_library_option,
     checked_out_path,
     library_path,
+    library_to_write,
     non_negative_int,
     open_library,
     positive_int,
@@ -399,7 +400,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_use(args: argparse.Namespace) -> int:
     from assistant.jobs.checkpoints import activate_checkpoint
 
-    with open_library(args, create=True) as library:
+    with library_to_write(args) as library:
         # Refuses corrupt or foreign files before switching.
         activated = activate_checkpoint(library, args.checkpoint)
     print(f"Active model: {activated.model} ({activated.path}).")

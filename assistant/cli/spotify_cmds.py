@@ -13,7 +13,13 @@ import sys
 import webbrowser
 from typing import TYPE_CHECKING, Any
 
-from assistant.cli.common import StderrProgress, add_library_option, open_library, print_json
+from assistant.cli.common import (
+    StderrProgress,
+    add_library_option,
+    library_to_write,
+    open_library,
+    print_json,
+)
 from assistant.config import Settings, load_settings, save_settings
 from assistant.errors import InputError
 
@@ -138,7 +144,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             hint="List them with `playlist-assistant spotify playlists`.",
         )
     progress = StderrProgress()
-    with open_library(args, create=True) as library:
+    with library_to_write(args) as library:
         try:
             summary = _sync().import_playlists(
                 _gateway(), library, None if args.all else args.ids, report=progress
@@ -198,7 +204,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_disconnect(args: argparse.Namespace) -> int:
     settings = load_settings()
-    with open_library(args, create=True) as library:
+    with library_to_write(args) as library:
         result = _sync().disconnect(_gateway(settings), library, settings)
     if result.active_reset:
         save_settings(settings)

@@ -178,13 +178,35 @@ def same_library(library: Library, metadata: dict) -> bool:
 
 
 def foreign_checkpoint_warning(library: Library, metadata: dict, track_uris: Sequence[str]) -> str:
-    """A warning with the coverage when a checkpoint was trained elsewhere ("" if not)."""
+    """A warning with the coverage when a checkpoint was trained elsewhere ("" if not):
+    said even when it knows every track, since its held-out ids mean nothing here."""
     if same_library(library, metadata):
         return ""
-    hits, total = library.track_coverage(track_uris)
-    share = f"{hits / total:.0%}" if total else "none"
+    from assistant.jobs.recommending import library_coverage
+
+    return coverage_sentence(*library_coverage(library, track_uris), foreign=True)
+
+
+def coverage_sentence(known: int, total: int, *, foreign: bool) -> str:
+    """The one sentence that says how many of this library's tracks a model knows, for
+    :func:`foreign_checkpoint_warning` and ``recommending.coverage_warning``.
+
+    Args:
+        known: the library's tracks the model knows, of ``total``.
+        foreign: the checkpoint names another library as its own; otherwise it records
+            no library (the bundled model) or was trained here before the last imports.
+    """
+    origin = "another library" if foreign else "another library (or before your last imports)"
+    if total == 0:
+        return f"This model was trained on {origin}; this library has no tracks yet."
+    if known == 0:  # plainly, as the panel's "knows none of the 12 tracks"
+        share = f"0 of the {total:,} track{'' if total == 1 else 's'} in this library"
+    else:  # rounded down: 100% only when it knows them all
+        share = f"{100 * known // total}% of this library's tracks ({known:,} of {total:,})"
+    sentence = f"This model was trained on {origin}: it knows {share}"
+    if known == total:
+        return sentence + "."
     return (
-        f"This checkpoint was trained on another library: it knows {share} of this "
-        f"library's tracks ({hits:,} of {total:,}); the others are never recommended and "
-        "are ignored as seeds. Train on this library for full coverage."
+        sentence + "; it never proposes the others, and a playlist made only of them gets "
+        "no proposals. Train on this library to cover them all."
     )

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from assistant.domain import DEMO_SOURCE, Recommendation, Track
+from assistant.jobs.checkpoints import coverage_sentence
 from assistant.ml.recommend import RecommenderService, RecommendResult
 from assistant.store.library import Library
 
@@ -260,11 +261,7 @@ def coverage_warning(library: Library, track_uris: Sequence[str]) -> str:
     known, total = library_coverage(library, track_uris)
     if total == 0 or known == total:
         return ""
-    return (
-        f"This model was trained on another library (or before your last imports): it "
-        f"knows {known:,} of the {_tracks(total)} in this library; it proposes nothing for "
-        "playlists whose tracks it does not know. Train on your library to cover them all."
-    )
+    return coverage_sentence(known, total, foreign=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,8 @@ class Connection:
         target = str(self.path)
         #: True when this opening created the file (the CLI says where).
         self.created = target != ":memory:" and not _has_content(Path(target))
+        # Only a file that was not there at all may be removed (close_removing_if_unused).
+        self._new_file = target != ":memory:" and not Path(target).exists()
         if target != ":memory:":
             # Before SQLite writes anything (WAL mode, page size, tables): another
             # program's database must stay byte-identical.
@@ -86,6 +88,54 @@ class Connection:
 
     def close(self) -> None:
         self.conn.close()
+
+    def close_removing_if_unused(self) -> bool:
+        """Closes the connection, and removes the library file (with its WAL files) when
+        this opening created it and nothing was written into it since: an import whose
+        file was refused leaves no empty library behind.
+
+        A library that existed before (even an empty file) is never removed, nor one
+        that another connection has open: SQLite leaves WAL mode only when no other
+        connection is using the file, and the exclusive lock taken then keeps everyone
+        out until it is gone.
+
+        Returns:
+            Whether the file was removed.
+        """
+        try:
+            if not self._new_file or self.read_only or self._holds_anything():
+                return False
+            self.conn.execute("PRAGMA busy_timeout = 0")  # someone else there: keep it
+            (mode,) = self.conn.execute("PRAGMA journal_mode = DELETE").fetchone()
+            if mode != "delete":
+                return False
+            self.conn.execute("BEGIN EXCLUSIVE")
+            if self._holds_anything():  # written by another process meanwhile
+                self.conn.execute("ROLLBACK")
+                self.conn.execute("PRAGMA journal_mode = WAL")
+                return False
+            path = Path(self.path)
+            for leftover in (path, *(Path(f"{path}{s}") for s in ("-wal", "-shm", "-journal"))):
+                leftover.unlink(missing_ok=True)
+            return True
+        except (sqlite3.Error, OSError):
+            return False  # kept: an empty library is harmless, a wrong removal is not
+        finally:
+            self.conn.close()
+
+    def _holds_anything(self) -> bool:
+        """Whether any table holds a row, besides the library's own meta data (its id)
+        and the search index's bookkeeping."""
+        tables = [
+            name
+            for (name,) in self.conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name != 'meta' "
+                "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'track_search%'"
+            )
+        ]
+        return any(
+            self.conn.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchone() for name in tables
+        )
 
     def __enter__(self) -> Self:
         return self

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import orjson
 
-from assistant.domain import SOURCES, Playlist, PlaylistSummary, Track
+from assistant.domain import LOCAL_SOURCE, SOURCES, Playlist, PlaylistSummary, Track
 from assistant.errors import InputError, NotFound
 from assistant.store.connection import Connection
 from assistant.store.tracks import _track_row
@@ -28,13 +28,15 @@ class PlaylistsMixin(Connection):
         """
         with self.atomic():
             self._write_tracks((_track_row(t) for t in tracks), overwrite=False)
-            if playlist.source == "local" and not playlist.source_ref:
+            if playlist.source == LOCAL_SOURCE and not playlist.source_ref:
                 playlist.source_ref = f"local-{time.time_ns()}"
             self._check_known(playlist.track_uris)
             return self._write_playlist(playlist)
 
     def create_local_playlist(self, name: str, track_uris: Sequence[str] = ()) -> int:
-        return self.save_playlist(Playlist(name=name, track_uris=list(track_uris), source="local"))
+        return self.save_playlist(
+            Playlist(name=name, track_uris=list(track_uris), source=LOCAL_SOURCE)
+        )
 
     def set_playlist_tracks(self, playlist_id: int, track_uris: Sequence[str]) -> None:
         """Replaces the ordered tracks of a playlist (reorder, add, remove) in one go."""

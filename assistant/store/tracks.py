@@ -30,6 +30,10 @@ _TRACKS_PER_STATEMENT = 50
 
 SEARCH_CANDIDATES = 1_000  # matches ranked per search (see Library.search_tracks)
 PREFIX_WORDS = 64  # whole words tried for a typed word's prefix
+# ... for a one- or two-letter last word: its first words are the most common ones (a,
+# b, be...), and listing a word costs reading its whole posting list (fts5vocab counts
+# them): 64 such words took ~70 ms at 1M tracks, 8 take ~15 (bench_search.py).
+SHORT_PREFIX_WORDS = 8
 
 
 class TracksMixin(Connection):
@@ -115,9 +119,14 @@ class TracksMixin(Connection):
         return found[uri]
 
     def search_tracks(self, text: str, limit: int = 200) -> list[Track]:
-        """Tracks whose title, artist or album hold every word of ``text``, a word of
-        three or more letters also as the start of a word ("cold clo" finds "Clocks –
-        Coldplay"), best matches first.
+        """Tracks whose title, artist or album hold every word of ``text``, best matches
+        first. A word of three or more letters also matches as the start of a word ("cold
+        clo" finds "Clocks – Coldplay"), and so does the last word at any length: the
+        person is still typing it ("be" finds "Beyoncé"). A short word before the last
+        ("a", "of") matches whole words only: as a prefix it would match nearly anything.
+        A prefix stands for the index's first words that start with it, in alphabetical
+        order (``PREFIX_WORDS``, ``SHORT_PREFIX_WORDS`` for one or two letters): in a big
+        library the next letter typed reaches the others.
 
         Uses the FTS5 index ``track_search`` (migration ``_v_track_search``). A prefix
         query ("clo"*) makes FTS5 merge the postings of every matching word before the
@@ -131,14 +140,16 @@ class TracksMixin(Connection):
         if not words:
             return []
         groups = []
-        for word in words:
+        for i, word in enumerate(words):
             alternatives = [word]
-            if len(word) >= 3:
+            last = i == len(words) - 1
+            many = PREFIX_WORDS if len(word) >= 3 else SHORT_PREFIX_WORDS if last else 0
+            if many:
                 alternatives += [
                     term
                     for (term,) in self.conn.execute(
                         "SELECT term FROM track_search_terms WHERE term > ? AND term < ? LIMIT ?",
-                        (word, word + "\U0010ffff", PREFIX_WORDS),
+                        (word, word + "\U0010ffff", many),
                     )
                 ]
             groups.append("(" + " OR ".join(f'"{a}"' for a in alternatives) + ")")
@@ -180,18 +191,6 @@ class TracksMixin(Connection):
                 (int(sample), int(limit)),
             )
         ]
-
-    def track_coverage(self, known_uris: Iterable[str]) -> tuple[int, int]:
-        """(how many, of all) of the library's tracks are in ``known_uris``.
-
-        Reads the tracks table (a few million rows at most), not every playlist entry.
-        """
-        known = known_uris if isinstance(known_uris, set | frozenset) else set(known_uris)
-        total = hits = 0
-        for (uri,) in self.conn.execute("SELECT uri FROM tracks"):
-            total += 1
-            hits += uri in known
-        return hits, total
 
     # -- synthetic (demo) tracks -------------------------------------------------------
 

@@ -105,6 +105,8 @@ def queries(tracks: list[Track]) -> list[tuple[str, str]]:
         ("two common words", "love night"),
         ("a title's words", " ".join(title_words[:3])),
         ("artist and a title prefix", f"{sample.artist_name.split()[0]} {title_words[0][:3]}"),
+        ("a common word and one letter", f"love {title_words[0][:1]}"),
+        ("a common word and two letters", f"love {title_words[0][:2]}"),
         ("a rarer word", rare),
         ("nothing matches", "zzzqqq"),
     ]

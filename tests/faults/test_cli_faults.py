@@ -14,7 +14,7 @@ import pytest
 from assistant.domain import Track
 from assistant.store import Library
 from tests.faults.conftest import cli_process, run_cli
-from tests.sources.factory import uid
+from tests.sources.factory import uid, write, write_slice
 
 
 def _csv(path: Path, n: int = 3) -> Path:
@@ -51,6 +51,50 @@ def test_11_writing_commands_say_where_they_create_it(
     assert code == 0 and f"Created a new library at {lib}." in err
     code, _, err = run_cli(capsys, "import-file", _csv(tmp_path / "b.csv"), "--library", lib)
     assert code == 0 and "Created" not in err
+
+
+def _leftovers(lib: Path) -> list[str]:
+    return sorted(p.name for p in lib.parent.glob(lib.name + "*"))
+
+
+def test_11_a_refused_import_leaves_no_new_library_behind(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad_csv = tmp_path / "bad.csv"
+    bad_csv.write_text("Track URI\nnot a track\n", encoding="utf-8")
+    bad_mpd = write(tmp_path / "mpd.slice.0-0.json", {"playlists": "nope"})
+    lib = tmp_path / "lib.sqlite"
+    for argv in (["import-file", bad_csv], ["import-mpd", bad_mpd]):
+        code, _, err = run_cli(capsys, *argv, "--library", lib)
+        assert code != 0 and "Traceback" not in err, err
+        assert f"Removed the new library at {lib} again" in err, err
+        assert _leftovers(lib) == [], argv  # no file, no -wal/-shm
+    # A file refused next to one imported: the library holds that one, and stays.
+    good = write_slice(tmp_path / "good")
+    code, _, err = run_cli(capsys, "import-mpd", good, bad_mpd, "--library", lib)
+    assert code == 1 and "Removed" not in err and lib.exists()
+    # An existing library is never removed, not even an empty one.
+    empty = tmp_path / "empty.sqlite"
+    Library(empty).close()
+    code, _, err = run_cli(capsys, "import-file", bad_csv, "--library", empty)
+    assert code != 0 and "Removed" not in err and empty.exists()
+    with Library(empty) as library:
+        assert library.count_playlists() == 0
+
+
+def test_11_a_new_library_open_elsewhere_is_kept(tmp_path: Path) -> None:
+    lib = tmp_path / "lib.sqlite"
+    mine = Library(lib)
+    assert mine.created
+    other = Library(lib)  # a concurrent import opened it before this one ended
+    assert mine.close_removing_if_unused() is False and lib.exists()
+    other.create_local_playlist("still here")
+    other.close()
+    with Library(lib) as library:
+        assert library.count_playlists() == 1
+    # Alone and empty, a new library goes.
+    fresh = Library(tmp_path / "fresh.sqlite")
+    assert fresh.close_removing_if_unused() is True and _leftovers(fresh.path) == []
 
 
 def test_11_unusable_places_are_clear_errors(

@@ -8,14 +8,18 @@ import pytest
 
 from assistant import config
 from assistant.config import Settings, load_settings
+from assistant.domain import DEMO_SOURCE, Playlist, Track
 from assistant.errors import CheckpointError, InputError
 from assistant.jobs.checkpoints import (
     activate_checkpoint,
     active_checkpoint_path,
+    coverage_sentence,
+    foreign_checkpoint_warning,
     load_service,
     resolve_device,
     validate_and_register,
 )
+from assistant.jobs.recommending import coverage_warning
 from assistant.store.library import Library
 
 
@@ -65,3 +69,39 @@ def test_one_device_rule() -> None:
             resolve_device("cuda")
     with pytest.raises(InputError, match="Unknown device"):
         resolve_device("tpu")
+
+
+def test_both_coverage_warnings_are_one_sentence_counted_without_demo_tracks(
+    tmp_path: Path,
+) -> None:
+    real = [Track(f"spotify:track:r{i}", f"Real {i}") for i in range(4)]
+    demo = [Track(f"spotify:track:d{i}", f"Demo {i}") for i in range(6)]
+    with Library(tmp_path / "lib.sqlite") as library:
+        library.save_playlist(Playlist("mine", [t.uri for t in real]), real)
+        library.save_playlist(
+            Playlist("invented", [t.uri for t in demo], source=DEMO_SOURCE, source_ref="d"), demo
+        )
+        library.mark_synthetic(t.uri for t in demo)
+        knows = [real[0].uri, *(t.uri for t in demo)]  # 1 of the 4 real tracks
+        foreign = foreign_checkpoint_warning(library, {"data": {"library_id": "x"}}, knows)
+        unknown_origin = coverage_warning(library, knows)
+    # One sentence builder, one count (the demo's invented tracks say nothing about
+    # whether a model knows the person's music: left out of both).
+    assert foreign == coverage_sentence(1, 4, foreign=True)
+    assert unknown_origin == coverage_sentence(1, 4, foreign=False)
+    assert foreign.startswith(
+        "This model was trained on another library: it knows 25% of this library's tracks "
+        "(1 of 4); "
+    )
+    assert unknown_origin.startswith(
+        "This model was trained on another library (or before your last imports): it knows "
+        "25% of this library's tracks (1 of 4); "
+    )
+    assert coverage_sentence(40, 40, foreign=True).endswith("(40 of 40).")
+    assert "it knows 99% of this library's tracks (999 of 1,000); " in coverage_sentence(
+        999, 1000, foreign=True
+    )
+    assert "it knows 0 of the 12 tracks in this library; " in coverage_sentence(
+        0, 12, foreign=False
+    )
+    assert "no tracks yet" in coverage_sentence(0, 0, foreign=True)

@@ -56,8 +56,19 @@ def test_search_finds_words_in_title_artist_and_album(lib: Library) -> None:
     assert [t.uri for t in lib.search_tracks("parach")] == ["t2"]  # album
     assert lib.search_tracks("") == [] and lib.search_tracks('"-:') == []
     assert [t.uri for t in lib.search_tracks('hey "ya')] == ["t4"]  # quotes are text
-    assert [t.uri for t in lib.search_tracks("ya")] == ["t4"]  # a short word: whole word
-    assert lib.search_tracks("ye") == []
+    assert [t.uri for t in lib.search_tracks("ya")] == ["t4"]
+
+
+def test_a_short_last_word_is_a_prefix_while_typing(lib: Library) -> None:
+    lib.add_tracks([Track("t7", "Halo", "a7", "Beyoncé"), Track("t8", "Bees", "a8", "Swarm")])
+    # The last word is still being typed: one or two letters match the start of words.
+    assert [t.uri for t in lib.search_tracks("ye")] == ["t2"]
+    assert [t.uri for t in lib.search_tracks("y")] == ["t4", "t2"]  # title order
+    assert {t.uri for t in lib.search_tracks("be")} == {"t7", "t8"}
+    assert [t.uri for t in lib.search_tracks("halo b")] == ["t7"]
+    # A short word before the last is a whole word ("a" would match nearly anything).
+    assert [t.uri for t in lib.search_tracks("a ru")] == ["t3"]
+    assert lib.search_tracks("ye clocks") == []
 
 
 def test_search_index_follows_every_write(lib: Library) -> None:

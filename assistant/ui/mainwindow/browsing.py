@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 
 from assistant import config
-from assistant.domain import Track
+from assistant.domain import SOURCES, Track, ownership
 from assistant.errors import AssistantError
 from assistant.jobs.checkpoints import active_checkpoint_path
 from assistant.ui import tasks
@@ -42,7 +42,9 @@ class BrowsingMixin:
 
     def _expand_defaults(self) -> None:
         model = self.sidebar.model
-        for source in ("local", "spotify", "file"):
+        for source in SOURCES:
+            if not ownership(source).personal:  # datasets and the demo stay folded
+                continue
             self.sidebar.tree.expand(model.source_index(source))
         if model.rowCount() == 1:
             self.sidebar.tree.expand(model.index(0, 0))
@@ -94,7 +96,7 @@ class BrowsingMixin:
         self.playlist = playlist
         known = self.library.tracks(playlist.track_uris)
         self.tracks = [known.get(u) or Track(u) for u in playlist.track_uris]
-        self.playlist_panel.model.editable = playlist.source == "local"
+        self.playlist_panel.model.editable = ownership(playlist.source).editable
         self.playlist_panel.model.set_rows(self.tracks)
         self.playlist_panel.title.setText(f"<h3>{_esc(display_name(playlist.name))}</h3>")
         if not same:
@@ -134,7 +136,7 @@ class BrowsingMixin:
             first.append(f"imported {when} from {Path(origin[1]).name or origin[1]}")
         if playlist.num_followers:
             first.append(counted(playlist.num_followers, "follower"))
-        if playlist.source != "local":
+        if not ownership(playlist.source).editable:
             first.append("editing makes a local copy")
         lines = [" · ".join(first)]
         description = " ".join(playlist.description.split())

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
 )
 
-from assistant.domain import Track
+from assistant.domain import Track, ownership
 from assistant.errors import AssistantError
 from assistant.ui.table_models import SOURCE_LABELS, display_name
 from assistant.ui.undo import (
@@ -82,7 +82,7 @@ class EditingMixin:
         playlist = self.playlist
         if playlist is None or playlist.id is None or after == playlist.track_uris:
             return
-        if playlist.source == "local":
+        if ownership(playlist.source).editable:
             self.undo_stack.push(
                 SetTracksCommand(
                     self.apply_tracks, self._ref(playlist.id), playlist.track_uris, after, text
