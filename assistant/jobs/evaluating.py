@@ -228,8 +228,8 @@ def evaluate(library_path: str | Path, options: EvaluationOptions) -> dict[str, 
             ranked.append(np.array([index.get(u, -1) for u in uris], dtype=np.int64))
         if unknown:
             notes.append(
-                f"{unknown} seed tracks were unknown to the checkpoint, their artist and album "
-                "too (not used)."
+                f"{unknown} seed tracks could not be used by the checkpoint (not as tracks, "
+                "not through their artist or album)."
             )
         per_case = metrics_from_rankings(scored, ranked)
         means = summarize(per_case)
