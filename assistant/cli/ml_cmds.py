@@ -253,9 +253,9 @@ def _read_seeds(path: Path) -> list[str]:
 def cmd_recommend(args: argparse.Namespace) -> int:
     from assistant.jobs.checkpoints import load_service
     from assistant.jobs.recommending import (
+        SeedCoverage,
         recommend_for_playlist,
         recommend_for_seeds,
-        seed_coverage,
     )
 
     path = args.checkpoint or active_checkpoint_path(load_settings())
@@ -272,8 +272,9 @@ def cmd_recommend(args: argparse.Namespace) -> int:
             run_id, result = recommend_for_seeds(
                 library, service, _read_seeds(args.seeds), args.k, **filters
             )
-        seeds = [*result.seeds, *result.unknown_seeds]
-        coverage = seed_coverage(service, seeds, library.tracks(seeds))
+        seeds = list(result.seed_classes)  # every distinct seed, playlist order
+        # what the recommendation itself used (the popular list of an empty one: none)
+        coverage = result.coverage or SeedCoverage.of(result.seed_classes)
         uris = [r.track_uri for r in result.recommendations]
         if args.explain:  # name the seeds and count their artists and albums too
             uris += seeds

@@ -34,8 +34,9 @@ from assistant.ml.metrics import N_PREDICTIONS
 from assistant.ml.split import Case, Split, challenge_split, link_split
 from assistant.store.library import Library
 
-# A ranker turns seed URIs into (ranked track URIs, never a seed; seeds it did not know).
-Ranker = Callable[[Sequence[str], int], tuple[list[str], int]]
+# A ranker turns seed URIs (and the playlist's name) into (ranked track URIs, never a
+# seed; how many seeds it used in no way).
+Ranker = Callable[[Sequence[str], int, str], tuple[list[str], int]]
 
 # Checkpoint metadata keys under which the trainer may record the playlists it held out.
 HELDOUT_KEYS = ("heldout_playlist_ids", "test_playlist_ids", "val_playlist_ids")
@@ -69,18 +70,35 @@ def library_interactions(library_path: str | Path, slices: int | None = None) ->
         return training_interactions(library, slices=slices)
 
 
-def service_ranker(service: Any) -> Ranker:
-    def rank(seed_uris: Sequence[str], n: int) -> tuple[list[str], int]:
-        result = service.recommend(list(seed_uris), k=n, explain=False)
+def service_ranker(service: Any, data: Interactions | None = None) -> Ranker:
+    """Ranks through the service as the app does: with the playlist's name (the content
+    model reads it; title-only cases have nothing else) and, given the library's
+    ``data``, the seeds' artists and albums (seeds the checkpoint does not know)."""
+    content = _content_of(data) if data is not None and data.has_content else {}
+
+    def rank(seed_uris: Sequence[str], n: int, name: str = "") -> tuple[list[str], int]:
+        result = service.recommend(list(seed_uris), k=n, explain=False, name=name, content=content)
         return [r.track_uri for r in result.recommendations], len(result.unknown_seeds)
 
     return rank
 
 
+def _content_of(data: Interactions) -> dict[str, tuple[str, str]]:
+    """Track URI → (artist URI, album URI) of the library's tracks ("" unknown)."""
+
+    def uri(vocab: list[str], i: int) -> str:
+        return vocab[i] if i >= 0 else ""
+
+    return {
+        u: (uri(data.artist_uris, int(a)), uri(data.album_uris, int(b)))
+        for u, a, b in zip(data.track_uris, data.artist_of, data.album_of, strict=True)
+    }
+
+
 def scorer_ranker(scorer: Any, data: Interactions) -> Ranker:
-    def rank(seed_uris: Sequence[str], n: int) -> tuple[list[str], int]:
+    def rank(seed_uris: Sequence[str], n: int, name: str = "") -> tuple[list[str], int]:
         seeds, unknown = data.encode(seed_uris)
-        case = Case(-1, -1, seeds, np.zeros(0, np.int64))
+        case = Case(-1, -1, seeds, np.zeros(0, np.int64), name=name)
         ranked = predict(scorer, [case], n=n)[0]
         return [data.track_uris[j] for j in ranked if j >= 0], len(unknown)
 
@@ -196,18 +214,23 @@ def evaluate(library_path: str | Path, options: EvaluationOptions) -> dict[str, 
                 "out: if it was trained on this library it has seen these test playlists, and "
                 "the numbers are optimistic. Compare models on a split they were not trained on."
             )
-        rank = service_ranker(service)
+        rank = service_ranker(service, data)
         scored = [c for c in cases if len(c.targets)]
         if not scored:
             raise InputError("No test case has held-out tracks.", hint="Use a larger library.")
         index = data.track_index
         ranked, unknown = [], 0
         for case in scored:
-            uris, n_unknown = rank([data.track_uris[j] for j in case.seeds], N_PREDICTIONS)
+            uris, n_unknown = rank(
+                [data.track_uris[j] for j in case.seeds], N_PREDICTIONS, case.name
+            )
             unknown += n_unknown
             ranked.append(np.array([index.get(u, -1) for u in uris], dtype=np.int64))
         if unknown:
-            notes.append(f"{unknown} seed tracks were unknown to the checkpoint (not used).")
+            notes.append(
+                f"{unknown} seed tracks could not be used by the checkpoint (not as tracks, "
+                "not through their artist or album)."
+            )
         per_case = metrics_from_rankings(scored, ranked)
         means = summarize(per_case)
         by_cat = {}
@@ -290,7 +313,7 @@ def write_challenge_submission(
     unknown = 0
     for p in playlists:
         seeds = set(p.seed_uris)
-        ranked, n_unknown = rank(p.seed_uris, N_PREDICTIONS)
+        ranked, n_unknown = rank(p.seed_uris, N_PREDICTIONS, p.name)
         unknown += n_unknown
         uris = [u for u in dict.fromkeys(ranked) if u not in seeds]
         if len(uris) < N_PREDICTIONS:

@@ -7,6 +7,7 @@ tracks, the library knows who made them.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -31,14 +32,17 @@ class PlaylistRecommendations(RecommendResult):
             needs saying): why there are no proposals, how many tracks the model knows,
             or that an empty playlist gets the library's popular tracks.
         n_seeds: distinct tracks of the playlist (or seed list).
+        coverage: how the model used each seed (what the recommendation did).
     """
 
     kind: str = "model"
     notice: str = ""
     n_seeds: int = 0
+    coverage: SeedCoverage | None = None
 
     @property
     def n_known(self) -> int:
+        """Seeds the model used, as tracks or through their artist or album."""
         return len(self.seeds)
 
 
@@ -55,8 +59,10 @@ def cannot_help_notice(n_seeds: int) -> str:
     )
 
 
-def known_notice(n_known: int, n_seeds: int) -> str:
-    return f"{n_known:,} of {_tracks(n_seeds)} known to the model"
+def known_notice(n_known: int, n_seeds: int, through_content: int = 0) -> str:
+    """E.g. "30 of 38 tracks known to the model, 5 more through their artist or album"."""
+    more = f", {through_content:,} more through their artist or album" if through_content else ""
+    return f"{n_known:,} of {_tracks(n_seeds)} known to the model{more}"
 
 
 POPULAR_NOTICE = "Popular in your library: this playlist is empty, so these are the tracks "
@@ -133,9 +139,11 @@ def recommend_for_seeds(
 
     Synthetic (demo) tracks are proposed only where :func:`synthetic_allowed` says so.
     No seeds: the library's most used tracks, labelled as such (kind "popular"). Seeds
-    but none known to the model: no proposals and a notice (kind "none"); the model's
+    but none the model can use (:meth:`RecommenderService.seed_use`: not as a track, not
+    through its artist or album): no proposals and a notice (kind "none"); the model's
     popularity fallback is never passed off as a recommendation. ``name`` is the
     playlist's name: the content model reads its words (alone for an empty playlist).
+    The seeds' artists and albums come from the library (read once, here).
 
     Returns:
         (run id or None when no run was stored, result) — the result's recommendations
@@ -157,19 +165,26 @@ def recommend_for_seeds(
         return None, PlaylistRecommendations(
             POPULAR_MODEL, recs, [], [], kind="popular", notice=POPULAR_NOTICE
         )
-    _, known, unknown = service.encode(seeds)
-    if seeds and not known:
-        return None, PlaylistRecommendations(
-            service.model_name,
-            [],
-            unknown,
-            [],
-            kind="none",
-            notice=cannot_help_notice(len(seeds)),
-            n_seeds=len(seeds),
-        )
+    content = seed_content(library.tracks(seeds))
+    if seeds:
+        uses = service.seed_use(seeds, content)
+        if not uses.used:
+            return None, PlaylistRecommendations(
+                service.model_name,
+                [],
+                uses.unused,
+                [],
+                uses.classes,
+                kind="none",
+                notice=cannot_help_notice(len(seeds)),
+                n_seeds=len(seeds),
+                coverage=SeedCoverage.of(uses.classes),
+            )
     exclude = () if allow_synthetic else library.synthetic_uris()
-    result = service.recommend(seeds, ask, exclude=exclude, explain=explain, name=name)
+    result = service.recommend(
+        seeds, ask, exclude=exclude, explain=explain, name=name, content=content
+    )
+    coverage = SeedCoverage.of(result.seed_classes)  # what the recommendation used
     recs = filter_by_artist(
         library,
         result.recommendations,
@@ -179,8 +194,8 @@ def recommend_for_seeds(
         seed_uris=seeds,
     )
     kind, notice = "model", ""
-    if unknown:
-        notice = known_notice(len(known), len(seeds))
+    if coverage.artist_or_album or coverage.none:
+        notice = known_notice(coverage.track, len(seeds), coverage.artist_or_album)
     if not recs and exclude and not result.recommendations:
         kind = "none"
         notice = (
@@ -192,9 +207,11 @@ def recommend_for_seeds(
         recs,
         result.unknown_seeds,
         result.seeds,
+        result.seed_classes,
         kind=kind,
         notice=notice,
         n_seeds=len(seeds),
+        coverage=coverage,
     )
     run_id = library.save_recommendation_run(
         playlist_id=playlist_id,
@@ -279,6 +296,13 @@ class SeedCoverage:
     none: int
     unused: list[str]
 
+    @classmethod
+    def of(cls, classes: Mapping[str, str]) -> SeedCoverage:
+        """Counts per class (:data:`~assistant.ml.recommend.SEED_CLASSES`) of each seed."""
+        counts = Counter(classes.values())
+        unused = [u for u, c in classes.items() if c == "none"]
+        return cls(counts["track"], counts["artist_or_album"], counts["none"], unused)
+
     def as_dict(self) -> dict[str, int]:
         return {"track": self.track, "artist_or_album": self.artist_or_album, "none": self.none}
 
@@ -294,42 +318,20 @@ class SeedCoverage:
         return f"Seeds: {total} ({', '.join(parts)})."
 
 
+def seed_content(tracks: Mapping[str, Track]) -> dict[str, tuple[str, str]]:
+    """Seed URI → (artist URI, album URI) from the library's metadata of the seeds: how
+    the content model reads a seed outside its track vocabulary."""
+    return {u: (t.artist_uri, t.album_uri) for u, t in tracks.items()}
+
+
 def seed_coverage(
     service: RecommenderService, seed_uris: Sequence[str], tracks: Mapping[str, Track]
 ) -> SeedCoverage:
-    """Classifies each distinct seed by what the model knows of it.
-
-    The one place that asks the model what it knows. "track": the track is in its
-    vocabulary with a trained vector (an edge in the training graph, where the checkpoint
-    records it as ``active``: a track of a held-out playlist only is in the vocabulary
-    but untrained, and today's readout ignores it). "artist_or_album": otherwise, its
-    artist or album is in the service's ``artist_uris``/``album_uris`` vocabularies (a
-    content-aware checkpoint; a track-only one has none). "none": neither.
+    """Classifies each distinct seed by how the model uses it: what
+    :meth:`RecommenderService.seed_use` decides, the same call :meth:`recommend` makes
+    ("track", "artist_or_album" or "none"; see there).
 
     Args:
         tracks: library metadata of the seeds (for their artist and album URIs).
     """
-    idx, known, unknown = service.encode(seed_uris)
-    active = getattr(service.inference, "active", None)
-    if active is not None and len(idx):
-        trained = active.cpu().numpy()[idx]
-        untrained = [u for u, ok in zip(known, trained, strict=True) if not ok]
-    else:
-        untrained = []
-    rest = [*untrained, *unknown]
-    artists: set[str] = set()
-    albums: set[str] = set()
-    if rest:  # only then are the (large) artist/album vocabularies needed
-        artists = set(getattr(service, "artist_uris", None) or ())
-        albums = set(getattr(service, "album_uris", None) or ())
-    n_content = 0
-    unused: list[str] = []
-    for uri in rest:
-        t = tracks.get(uri)
-        if t is not None and (
-            (t.artist_uri and t.artist_uri in artists) or (t.album_uri and t.album_uri in albums)
-        ):
-            n_content += 1
-        else:
-            unused.append(uri)
-    return SeedCoverage(len(known) - len(untrained), n_content, len(unused), unused)
+    return SeedCoverage.of(service.seed_use(seed_uris, seed_content(tracks)).classes)

@@ -295,10 +295,36 @@ def _check_consistent(path: Path, metadata: Any, tensors: dict) -> None:
             f"is inconsistent: its tensors do not match its {n:,}-track "
             "vocabulary and model shape (mismatched or tampered file).",
         )
+    _check_content_vectors(path, metadata, tensors, spec.dim)
     for k, v in tensors.items():
         if v.is_floating_point() and not bool(torch.isfinite(v).all()):
             raise _refuse(path, f"holds non-finite values in {k!r} (a diverged training).")
     _dry_run(path, spec, metadata, tensors)
+
+
+#: The content model's artist and album vectors (optional: older checkpoints lack them)
+#: and the metadata vocabulary each row belongs to.
+CONTENT_VECTORS = {"artist_h": "artist_uris", "album_h": "album_uris"}
+
+
+def _check_content_vectors(path: Path, metadata: dict, tensors: dict, dim: int) -> None:
+    """``artist_h``/``album_h``: both or neither, one [len(vocabulary), dim] row each."""
+    present = [k for k in CONTENT_VECTORS if k in tensors]
+    if not present:
+        return
+    if len(present) != len(CONTENT_VECTORS):
+        raise _refuse(
+            path, f"is incomplete: it holds {present[0]!r} without its artist/album partner."
+        )
+    for name, vocab in CONTENT_VECTORS.items():
+        uris = metadata.get(vocab)
+        rows = len(uris) if isinstance(uris, list) else -1
+        if tensors[name].shape != (rows, dim):
+            raise _refuse(
+                path,
+                f"is inconsistent: {name!r} has shape {tuple(tensors[name].shape)}, not one "
+                f"{dim}-vector per entry of its {vocab!r} (mismatched or tampered file).",
+            )
 
 
 def _is_track_index(name: str, value: torch.Tensor, n_tracks: int, metadata: dict) -> bool:

@@ -106,9 +106,11 @@ class ContentRecommender(nn.Module):
         outs = propagate(self.graph, x, self.spec.layers)
         return sum(outs) / len(outs)
 
-    def representations(self) -> tuple[torch.Tensor, torch.Tensor]:
-        """Track representations h [T, d] and name-token messages m_w [W, d]."""
-        e = self.node_representations()
+    def representations(self, e: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Track representations h [T, d] and name-token messages m_w [W, d] (from the
+        propagated node vectors ``e`` when already computed)."""
+        if e is None:
+            e = self.node_representations()
         o = self.offsets
         h = e[o[1] : o[2]].clone()
         for of, start in ((self.artist_of, o[2]), (self.album_of, o[3])):
@@ -188,9 +190,19 @@ class ContentRecommender(nn.Module):
 
     @torch.no_grad()
     def inference_tensors(self) -> dict[str, torch.Tensor]:
-        """What a query needs (see :class:`~assistant.ml.inference.ContentInference`)."""
-        h, token_m = self.representations()
+        """What a query needs (see :class:`~assistant.ml.inference.ContentInference`).
+
+        ``artist_h`` [A, d] / ``album_h`` [L, d]: the propagated artist and album vectors,
+        zero where no training playlist reaches them (the input mask), so that a seed
+        outside the track vocabulary can be read as ``artist_h[a] + album_h[l]``: its
+        track's own term is what the model lacks, the rest of ``h_t`` it has.
+        """
+        e = self.node_representations()
+        h, token_m = self.representations(e)
+        o, mask = self.offsets, self.input_mask[:, None]
         tensors = {
+            "artist_h": e[o[2] : o[3]] * mask[o[2] : o[3]],
+            "album_h": e[o[3] : o[4]] * mask[o[3] : o[4]],
             "h": h,
             "keys": self.keys(h),
             "bias": self.bias.weight[:, 0],

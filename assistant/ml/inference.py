@@ -283,7 +283,9 @@ class ContentInference:
     Args:
         tensors: ``h``, ``keys``, ``bias``, ``usable``, ``artist_of``, ``album_of``,
             ``token_m`` (name-token messages) and the readout weights (see
-            :data:`CONTENT_READOUT`).
+            :data:`CONTENT_READOUT`); optionally ``artist_h`` / ``album_h`` (the artist
+            and album vectors: seeds outside the track vocabulary, see :meth:`prepare`;
+            older checkpoints lack them and cannot use such seeds).
         popularity: scores of a query with nothing usable (no seed, no known name token).
         candidates: how many tracks stage 2 re-ranks.
     """
@@ -306,6 +308,7 @@ class ContentInference:
         self.artist_of = t["artist_of"].long()
         self.album_of = t["album_of"].long()
         self.token_m = t["token_m"]
+        self.artist_h, self.album_h = t.get("artist_h"), t.get("album_h")
         self.p = {k: t[k] for k in CONTENT_READOUT}
         self.candidates = candidates
         self.dim = self.h.shape[1]
@@ -352,19 +355,63 @@ class ContentInference:
             out[i, cand] = final
         return out
 
-    def prepare(self, seeds: np.ndarray, tokens: np.ndarray) -> Query:
-        """Everything about one query that does not depend on the candidates."""
+    @property
+    def reads_content_seeds(self) -> bool:
+        """Whether seeds outside the track vocabulary can be read through their artist
+        and album (checkpoints that store ``artist_h`` and ``album_h``)."""
+        return self.artist_h is not None and self.album_h is not None
+
+    def content_seeds(self, content: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
+        """Vectors [n, d] and usability [n] of seeds known only by (artist, album) index
+        pairs [n, 2] (-1 = unknown): ``h = artist_h[a] + album_h[l]``, usable when the
+        artist or the album has a trained vector (a nonzero row)."""
+        pairs = torch.as_tensor(np.asarray(content, dtype=np.int64).reshape(-1, 2))
+        pairs = pairs.to(self.device)
+        h = self.h.new_zeros((len(pairs), self.dim))
+        usable = torch.zeros(len(pairs), dtype=torch.bool, device=self.device)
+        if not self.reads_content_seeds:
+            return h, usable
+        for col, table in enumerate((self.artist_h, self.album_h)):
+            assert table is not None
+            if table.shape[0] == 0:  # a model trained without artists (or albums)
+                continue
+            ref = pairs[:, col]
+            known = (ref >= 0) & (ref < table.shape[0])
+            rows = torch.where(known[:, None], table[ref.clamp(0, table.shape[0] - 1)], 0.0)
+            h = h + rows
+            usable |= rows.abs().sum(-1) > 0
+        return h, usable
+
+    def prepare(
+        self, seeds: np.ndarray, tokens: np.ndarray, content: np.ndarray | None = None
+    ) -> Query:
+        """Everything about one query that does not depend on the candidates.
+
+        Args:
+            seeds: track indices.
+            tokens: name-token indices.
+            content: seeds outside the track vocabulary as (artist, album) index pairs
+                [n, 2] (-1 = unknown), placed after ``seeds`` (see :meth:`content_seeds`):
+                attended to and counted for shared artists/albums like any seed.
+        """
         seeds = np.asarray(seeds, dtype=np.int64)
         idx = torch.as_tensor(seeds, device=self.device)
         h = self.h[idx]
         usable = self.usable[idx]
+        artist, album = self.artist_of[idx], self.album_of[idx]
+        if content is not None and len(content):
+            pairs = torch.as_tensor(np.asarray(content, dtype=np.int64).reshape(-1, 2))
+            pairs = pairs.to(self.device)
+            h_c, usable_c = self.content_seeds(content)
+            h, usable = torch.cat([h, h_c]), torch.cat([usable, usable_c])
+            artist, album = torch.cat([artist, pairs[:, 0]]), torch.cat([album, pairs[:, 1]])
         s = {
             "h": h[None],
             "m": self.message(h)[None],
             "usable": usable[None],
-            "present": torch.ones(1, len(idx), dtype=torch.bool, device=self.device),
-            "artist": self.artist_of[idx][None],
-            "album": self.album_of[idx][None],
+            "present": torch.ones(1, len(h), dtype=torch.bool, device=self.device),
+            "artist": artist[None],
+            "album": album[None],
         }
         tok = torch.as_tensor(np.asarray(tokens, dtype=np.int64), device=self.device)
         names = self.token_m[tok][None]

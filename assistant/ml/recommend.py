@@ -8,8 +8,9 @@ for every recommendation. Qt-free; the GUI keeps one service per checkpoint.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,10 @@ TERM_FIELDS = ("bias", "seed", "alpha", "artist", "album", "name")
 #: Reason kinds: a seed track, a shared artist, a shared album, a playlist-name token.
 KINDS = ("seed", "artist", "album", "name")
 
+#: How a query can use a seed: as a track the model knows; through its artist or album
+#: only (the content model, a track outside its vocabulary); in no way.
+SEED_CLASSES = ("track", "artist_or_album", "none")
+
 
 def make_reason(reference: str, attention: float, contribution: float, kind: str) -> Reason:
     """One explanation item: ``reference`` is the seed's track URI, the artist or album
@@ -42,14 +47,46 @@ class RecommendResult:
     Attributes:
         model: the architecture that scored it.
         recommendations: rank from 1; ``bias + Σ reasons.contribution == score``.
-        unknown_seeds: seed URIs the model does not know (reported, not silently dropped).
-        seeds: the seed URIs the model used.
+        unknown_seeds: seed URIs used in no way (reported, not silently dropped).
+        seeds: the seed URIs the model used (as tracks or through their artist/album).
+        seed_classes: every distinct seed's :data:`SEED_CLASSES` entry, playlist order.
     """
 
     model: str
     recommendations: list[Recommendation]
     unknown_seeds: list[str]
     seeds: list[str] = field(default_factory=list)
+    seed_classes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class SeedUse:
+    """How one query uses its distinct seeds (see :meth:`RecommenderService.seed_use`).
+
+    Attributes:
+        indices: vocabulary indices the model gets as tracks, in playlist order.
+        track_uris: their URIs.
+        vocabulary: every seed in the vocabulary (never proposed back), used or not.
+        content: (artist, album) index pairs [n, 2] of the seeds outside the vocabulary
+            the model reads through their artist or album (-1 = unknown).
+        content_uris: their URIs.
+        classes: every distinct seed's :data:`SEED_CLASSES` entry, in playlist order.
+    """
+
+    indices: np.ndarray
+    track_uris: list[str]
+    vocabulary: np.ndarray
+    content: np.ndarray
+    content_uris: list[str]
+    classes: dict[str, str]
+
+    @property
+    def used(self) -> list[str]:
+        return [u for u, c in self.classes.items() if c != "none"]
+
+    @property
+    def unused(self) -> list[str]:
+        return [u for u, c in self.classes.items() if c == "none"]
 
 
 class RecommenderService:
@@ -152,6 +189,8 @@ class RecommenderService:
                 token_m=torch.nn.functional.normalize(
                     torch.randn(n_tokens, dim, generator=g), dim=1
                 ),
+                artist_h=torch.randn(n_artists, dim, generator=g),
+                album_h=torch.randn(n_albums, dim, generator=g),
                 wq=torch.randn(dim, dim, generator=g) / dim**0.5,
                 wk=torch.randn(dim, dim, generator=g) / dim**0.5,
                 wv=torch.randn(dim, dim, generator=g) / dim**0.5,
@@ -191,6 +230,84 @@ class RecommenderService:
                 known.setdefault(j, uri)
         return np.fromiter(known, dtype=np.int64, count=len(known)), list(known.values()), unknown
 
+    @cached_property
+    def _content_index(self) -> tuple[dict[str, int], dict[str, int]]:
+        """Artist and album URI → index (built on first use: large for a full MPD model)."""
+        return (
+            {u: i for i, u in enumerate(self.artist_uris)},
+            {u: i for i, u in enumerate(self.album_uris)},
+        )
+
+    def seed_use(
+        self, seed_uris: Iterable[str], content: Mapping[str, tuple[str, str]] | None = None
+    ) -> SeedUse:
+        """Decides how a query uses each distinct seed: the one place that says so, for
+        :meth:`recommend` and for the coverage people are shown.
+
+        "track": in the vocabulary with a trained vector (the track-only models: an edge
+        in the training graph, where the checkpoint records ``active``; the content model:
+        ``usable``, its own edges or a trained artist/album). "artist_or_album": outside
+        the vocabulary, but the content model has a trained vector for its artist or
+        album (``content`` gives the seed's artist and album URIs; checkpoints without
+        ``artist_h``/``album_h`` cannot do this). "none": neither. Untrained vocabulary
+        seeds still go to a track-only model (its readout masks them, its positions count
+        them); the content model gets only the seeds it uses.
+
+        Args:
+            content: seed URI → (artist URI, album URI), "" when unknown (the library's
+                metadata of the seeds).
+        """
+        seed_uris = list(dict.fromkeys(seed_uris))
+        idx, known, unknown = self.encode(seed_uris)
+        inf = self.inference
+        if isinstance(inf, ContentInference):
+            ok = inf.usable[torch.as_tensor(idx, device=inf.device)].cpu().numpy()
+            indices, track_uris = idx[ok], [u for u, o in zip(known, ok, strict=True) if o]
+        else:
+            active = inf.active
+            ok = (
+                active[torch.as_tensor(idx, device=inf.device)].cpu().numpy()
+                if active is not None
+                else np.ones(len(idx), dtype=bool)
+            )
+            indices, track_uris = idx, known
+        pairs, content_uris = self._content_seeds(unknown, content or {})
+        classes = dict.fromkeys(seed_uris, "none")
+        classes.update((u, "track") for u, o in zip(known, ok, strict=True) if o)
+        classes.update((u, "artist_or_album") for u in content_uris)
+        return SeedUse(indices, track_uris, idx, pairs, content_uris, classes)
+
+    def _content_seeds(
+        self, uris: list[str], content: Mapping[str, tuple[str, str]]
+    ) -> tuple[np.ndarray, list[str]]:
+        """The (artist, album) index pairs and URIs of the seeds outside the vocabulary
+        that the content model can read through a trained artist or album."""
+        inf = self.inference
+        empty = np.zeros((0, 2), dtype=np.int64)
+        if not uris or not content or not isinstance(inf, ContentInference):
+            return empty, []
+        if not inf.reads_content_seeds:
+            return empty, []
+        artists, albums = self._content_index
+        found: list[str] = []
+        pairs: list[tuple[int, int]] = []
+        for uri in uris:
+            artist, album = content.get(uri) or ("", "")
+            pair = (
+                artists.get(artist, -1) if artist else -1,
+                albums.get(album, -1) if album else -1,
+            )
+            if pair != (-1, -1):
+                found.append(uri)
+                pairs.append(pair)
+        if not pairs:
+            return empty, []
+        refs = np.asarray(pairs, dtype=np.int64)
+        with torch.no_grad():
+            _, usable = inf.content_seeds(refs)
+        keep = usable.cpu().numpy()
+        return refs[keep], [u for u, k in zip(found, keep, strict=True) if k]
+
     def reads_name(self, name: str) -> bool:
         """Whether this model knows a word of a playlist name (the content model only):
         then a playlist with no seed still gets proposals of its own."""
@@ -208,29 +325,31 @@ class RecommenderService:
         exclude: Iterable[str] = (),
         explain: bool = True,
         name: str = "",
+        content: Mapping[str, tuple[str, str]] | None = None,
     ) -> RecommendResult:
         """Top-k continuations of a playlist given by its track URIs (in playlist order).
 
-        Never returns a seed, an excluded URI or a duplicate. Seeds the model does not
-        know are listed in ``unknown_seeds``. Without any known seed the ranking falls
-        back to popularity (score == bias, no reasons). The content model also reads the
-        playlist's ``name`` (its known words are a prior, alone for a title-only query).
+        Never returns a seed, an excluded URI or a duplicate. Seeds used in no way are
+        listed in ``unknown_seeds`` (see :meth:`seed_use`). Without any known seed the
+        ranking falls back to popularity (score == bias, no reasons). The content model
+        also reads the playlist's ``name`` (its known words are a prior, alone for a
+        title-only query) and, given ``content`` (seed URI → (artist URI, album URI)),
+        uses seeds outside its vocabulary through their artist or album.
         """
-        seeds, seed_uris_known, unknown = self.encode(seed_uris)
+        uses = self.seed_use(seed_uris, content)
+        seeds, seed_uris_known = uses.indices, uses.track_uris
         excluded = np.asarray([self._index[u] for u in exclude if u in self._index], dtype=np.int64)
+        banned = np.concatenate([uses.vocabulary, excluded])
         if isinstance(self.inference, ContentInference):
-            return self._recommend_content(
-                seeds, seed_uris_known, unknown, excluded, k, explain, name
-            )
+            return self._recommend_content(uses, banned, k, explain, name)
         with torch.no_grad():
             att = self.inference.attend(seeds) if len(seeds) else None
             scores = self.inference.scores(att).cpu().numpy()
-        banned = np.concatenate([seeds, excluded])
         scores[banned] = -np.inf
         n_ok = self.n_tracks - len(np.unique(banned))
         k = max(0, min(k, n_ok))
         if k == 0:
-            return RecommendResult(self.model_name, [], unknown, seed_uris_known)
+            return self._result([], uses)
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         if att is None:
@@ -238,7 +357,7 @@ class RecommenderService:
                 Recommendation(r + 1, self.track_uris[t], float(scores[t]), float(scores[t]))
                 for r, t in enumerate(top)
             ]
-            return RecommendResult(self.model_name, recs, unknown, seed_uris_known)
+            return self._result(recs, uses)
         bias = self.inference.bias_of(top)
         contrib = self.inference.contributions(att, top) if explain else None
         attention = att.attention
@@ -254,30 +373,27 @@ class RecommenderService:
             recs.append(
                 Recommendation(r + 1, self.track_uris[t], float(scores[t]), float(bias[r]), reasons)
             )
-        return RecommendResult(self.model_name, recs, unknown, seed_uris_known)
+        return self._result(recs, uses)
+
+    def _result(self, recs: list[Recommendation], uses: SeedUse) -> RecommendResult:
+        return RecommendResult(self.model_name, recs, uses.unused, uses.used, uses.classes)
 
     # -- the content model -----------------------------------------------------------
 
     def _recommend_content(
-        self,
-        seeds: np.ndarray,
-        seed_uris: list[str],
-        unknown: list[str],
-        excluded: np.ndarray,
-        k: int,
-        explain: bool,
-        name: str,
+        self, uses: SeedUse, banned: np.ndarray, k: int, explain: bool, name: str
     ) -> RecommendResult:
         """Two-stage ranking; reasons are every term of the score, grouped by reference:
-        one item per seed (kind "seed"), per shared artist / album, per name token."""
+        one item per seed (kind "seed"; a seed read through its artist/album too), per
+        shared artist / album, per name token."""
         from assistant.ml.graph import encode_tokens
 
         inf = self.inference
         assert isinstance(inf, ContentInference)
         tokens = encode_tokens(name, self._token_index)
-        banned = np.concatenate([seeds, excluded])
+        seed_uris = [*uses.track_uris, *uses.content_uris]  # prepare()'s order
         with torch.no_grad():
-            query = inf.prepare(seeds, tokens)
+            query = inf.prepare(uses.indices, tokens, uses.content)
             if not query.informative:
                 scores = inf.popularity.cpu().numpy().copy()
                 scores[banned] = -np.inf
@@ -287,7 +403,7 @@ class RecommenderService:
                     Recommendation(r + 1, self.track_uris[t], float(scores[t]), float(scores[t]))
                     for r, t in enumerate(top)
                 ]
-                return RecommendResult(self.model_name, recs, unknown, seed_uris)
+                return self._result(recs, uses)
             top, final, _, terms = inf.rank(query, banned, k)
         assert terms is not None or len(top) == 0
         terms_cpu = terms.select(torch.arange(len(top))) if terms is not None else None
@@ -304,7 +420,7 @@ class RecommenderService:
                     r + 1, self.track_uris[t], float(final[r]), float(terms_cpu.bias[r]), reasons
                 )
             )
-        return RecommendResult(self.model_name, recs, unknown, seed_uris)
+        return self._result(recs, uses)
 
     def _reasons(
         self, terms: Any, r: int, track: int, seed_uris: list[str], tokens: np.ndarray

@@ -32,7 +32,8 @@ class RecommendationBatch:
     model: str
     rows: list[RecommendationRow]
     runs: list[RecommendationRun] = field(default_factory=list)
-    unknown_seeds: list[str] = field(default_factory=list)
+    unknown_seeds: list[str] = field(default_factory=list)  # used in no way: marked
+    through_content: int = 0  # seeds used through their artist or album only
     kind: str = "model"  # "model" | "popular" | "none" (see jobs.recommending.KINDS)
     notice: str = ""  # the sentence for the panel ("" when nothing needs saying)
 
@@ -90,6 +91,7 @@ def recommend_task(
         rows,
         runs,
         list(result.unknown_seeds),
+        result.coverage.artist_or_album if result.coverage else 0,
         kind=result.kind,
         notice=result.notice,
     )

@@ -242,3 +242,33 @@ def test_evaluate_and_challenge_with_a_trained_checkpoint(
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0].startswith("team_info,")
     assert all(len(line.split(",")) == 501 for line in lines[1:])
+
+
+@pytest.mark.slow
+def test_evaluation_gives_the_checkpoint_names_and_seed_artists() -> None:
+    """``evaluate``/``challenge`` rank through the service as the app does: a title-only
+    case reaches the content model with its name (not popularity), and a seed outside
+    the checkpoint's vocabulary with its artist and album from the library."""
+    from assistant.jobs.evaluating import service_ranker
+    from assistant.ml.graph import Interactions
+    from assistant.ml.recommend import RecommenderService
+    from assistant.ml.train import train
+    from tests.ml.test_content_model import config, content_data
+
+    data = content_data()
+    service = RecommenderService.from_scorer(train(data, config()).model)
+    rank = service_ranker(service, data)
+    jazz, _ = rank([], 10, "Jazz evening")
+    popular, _ = rank([], 10, "")
+    assert jazz != popular
+    assert sum(u.startswith("spotify:track:c1") for u in jazz) >= 7
+    # a library track the checkpoint never saw, by an artist it knows
+    new = "spotify:track:new"
+    artists = {u: data.artist_uris[i] for u, i in zip(data.track_uris, data.artist_of, strict=True)}
+    albums = {u: data.album_uris[i] for u, i in zip(data.track_uris, data.album_of, strict=True)}
+    library = Interactions.from_lists([[new]], track_uris=[*data.track_uris, new])
+    library = library.with_content({**artists, new: "spotify:artist:g1a0"}, albums)
+    ranked, unknown = service_ranker(service, library)([new], 10, "")
+    assert unknown == 0 and sum(u.startswith("spotify:track:c1") for u in ranked) >= 7
+    _, unknown = service_ranker(service)([new], 10, "")  # without the library's metadata
+    assert unknown == 1

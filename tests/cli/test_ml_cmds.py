@@ -153,3 +153,42 @@ def test_train_with_the_studys_bpr_loss(tmp_path: Path, capsys: pytest.CaptureFi
     capsys.readouterr()
     config = checkpoint.load(ckpt).metadata["config"]
     assert (config["loss"], config["negatives"], config["fold_in"]) == ("bpr", "random", True)
+
+
+@pytest.mark.slow
+def test_recommend_uses_a_new_track_through_its_artist(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The content model (hgat) reads a track it never saw through its known artist: the
+    JSON counts it under artist_or_album (not unknown_seeds), the text line says so."""
+    from assistant.domain import Playlist, Track
+
+    lib = str(make_library(tmp_path / "lib.sqlite"))
+    ckpt = tmp_path / "hgat.ckpt"
+    argv = ["train", "--library", lib, "--out", str(ckpt), "--model", "hgat"]
+    argv += ["--epochs", "2", "--dim", "16", "--device", "cpu", "--no-activate", "--json"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    new = Track("spotify:track:fresh", "Fresh", "spotify:artist:a01", "Artist 01")
+    with Library(lib) as library:
+        pid = library.save_playlist(
+            Playlist("new one", ["spotify:track:c0t1", new.uri], source="file", source_ref="n"),
+            [new],
+        )
+    base = ["recommend", "--library", lib, "--checkpoint", str(ckpt), "--playlist", str(pid)]
+    assert main([*base, "--k", "5", "--explain", "--json"]) == 0
+    rec = json.loads(capsys.readouterr().out)
+    assert rec["model"] == "hgat" and rec["kind"] == "model"
+    assert rec["seed_coverage"] == {"track": 1, "artist_or_album": 1, "none": 0}
+    assert rec["unknown_seeds"] == []
+    for item in rec["recommendations"]:
+        seeds = {x["neighbor_uri"] for x in item["explanation"] if x["kind"] == "seed"}
+        assert seeds == {"spotify:track:c0t1", new.uri}
+        total = item["bias"] + sum(x["contribution"] for x in item["explanation"])
+        assert total == pytest.approx(item["score"], abs=1e-4)
+    assert main([*base, "--k", "3"]) == 0
+    out = capsys.readouterr()
+    assert "Seeds: 2 (1 known to the model, 1 through their artist or album only)." in (
+        out.err.splitlines()
+    )
+    assert out.out.startswith("1 of 2 tracks known to the model, 1 more through their artist")

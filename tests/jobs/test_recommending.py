@@ -24,6 +24,14 @@ def setup(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, RecommenderSe
     return lib, service
 
 
+@pytest.fixture(scope="module")
+def content_service(setup: tuple[Path, RecommenderService]) -> RecommenderService:
+    """The content-aware model (hgat) trained on the same library."""
+    with Library(setup[0]) as library:
+        data = training_interactions(library)
+    return RecommenderService.from_scorer(train(data, tiny(epochs=2, model="hgat")).model)
+
+
 @pytest.mark.slow
 def test_run_is_stored_with_explanations(setup: tuple[Path, RecommenderService]) -> None:
     lib, service = setup
@@ -62,7 +70,7 @@ def test_artist_cap_and_blocked_artists(setup: tuple[Path, RecommenderService]) 
 
 @pytest.mark.slow
 def test_seed_coverage_counts_each_distinct_seed_by_what_the_model_knows(
-    setup: tuple[Path, RecommenderService],
+    setup: tuple[Path, RecommenderService], content_service: RecommenderService
 ) -> None:
     lib, service = setup
     with Library(lib) as library:
@@ -83,12 +91,8 @@ def test_seed_coverage_counts_each_distinct_seed_by_what_the_model_knows(
     assert coverage.sentence() == (
         "Seeds: 6 (3 known to the model, 3 not used (unknown track, artist and album))."
     )
-    # A content-aware checkpoint exposes its artist vocabulary: new1 is then usable.
-    service.artist_uris = ["spotify:artist:a00"]  # type: ignore[attr-defined]
-    try:
-        coverage = seed_coverage(service, seeds, tracks)
-    finally:
-        del service.artist_uris  # type: ignore[attr-defined]
+    # A content-aware checkpoint has a trained vector for artist a00: new1 is then usable.
+    coverage = seed_coverage(content_service, seeds, tracks)
     assert coverage.as_dict() == {"track": 3, "artist_or_album": 1, "none": 2}
     assert coverage.unused == ["spotify:track:new2", "spotify:track:x"]
     assert "1 through their artist or album only" in coverage.sentence()
@@ -114,3 +118,30 @@ def test_seed_coverage_counts_a_track_without_training_edge_as_unused(tmp_path: 
     coverage = seed_coverage(service, seeds, tracks)
     assert coverage.as_dict() == {"track": 1, "artist_or_album": 0, "none": 1}
     assert coverage.unused == ["spotify:track:solo"]
+
+
+@pytest.mark.slow
+def test_a_new_track_by_a_known_artist_is_used_and_counted_as_such(
+    setup: tuple[Path, RecommenderService], content_service: RecommenderService
+) -> None:
+    """The coverage the person is shown is what the recommendation used: the new track
+    is a seed (with its own reason), not an unknown one, and a playlist of only new
+    tracks by known artists gets proposals, not "the model knows none of them"."""
+    lib, _ = setup
+    new = Track("spotify:track:fresh", "Fresh", "spotify:artist:a01", "Artist 01")
+    with Library(lib) as library:
+        library.add_tracks([new])
+        seeds = ["spotify:track:c0t0", new.uri, "spotify:track:gone"]
+        _, result = recommend_for_seeds(library, content_service, seeds, k=10)
+        _, alone = recommend_for_seeds(library, content_service, [new.uri], k=10)
+    assert result.kind == "model" and result.coverage is not None
+    assert result.coverage.as_dict() == {"track": 1, "artist_or_album": 1, "none": 1}
+    assert result.unknown_seeds == ["spotify:track:gone"]
+    assert result.seeds == ["spotify:track:c0t0", new.uri] and result.n_known == 2
+    assert result.notice == "1 of 3 tracks known to the model, 1 more through their artist or album"
+    for rec in result.recommendations:
+        assert any(r.neighbor_uri == new.uri and r.kind == "seed" for r in rec.reasons)
+        assert abs(rec.bias + sum(r.contribution for r in rec.reasons) - rec.score) <= 1e-4
+    assert alone.kind == "model" and "knows none" not in alone.notice
+    assert alone.coverage is not None and alone.coverage.artist_or_album == 1
+    assert len(alone.recommendations) == 10

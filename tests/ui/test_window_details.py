@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from PySide6.QtCore import QObject, Qt, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 
@@ -72,4 +73,55 @@ def test_open_in_spotify_from_the_context_menus(window, qtbot) -> None:
     pid = window.library.create_local_playlist("mine", [])
     assert playlist_url(window.library.playlist(pid), "37i9dQZF1") == (
         "https://open.spotify.com/playlist/37i9dQZF1"
+    )
+
+
+def test_a_new_track_read_through_its_artist_is_counted_not_marked(
+    make_window, demo_library, checkpoint, tmp_path, qtbot
+) -> None:
+    """With a checkpoint that stores artist vectors, a new track by a known artist is used:
+    the header counts it apart from the known tracks and it carries no "unknown" mark."""
+    import torch
+
+    from assistant.config import Settings
+    from assistant.ml import checkpoint as ckpt
+
+    loaded = ckpt.load(checkpoint)
+    if loaded.model != "hgat":
+        pytest.skip("a track-only checkpoint reads no artists")
+    t = loaded.tensors
+    # Stand-in artist vectors (the sum of each artist's track vectors; no album vectors):
+    # the bundled checkpoint predates them, and the window only needs them to be nonzero.
+    n_artists, n_albums = len(loaded.metadata["artist_uris"]), len(loaded.metadata["album_uris"])
+    known = t["artist_of"] >= 0
+    artist_h = torch.zeros(n_artists, t["h"].shape[1]).index_add_(
+        0, t["artist_of"][known], t["h"][known]
+    )
+    tensors = dict(t, artist_h=artist_h, album_h=torch.zeros(n_albums, t["h"].shape[1]))
+    path = ckpt.save(tmp_path / "with-artists.ckpt", loaded.metadata, tensors)
+    w = make_window(demo_library, Settings(active_checkpoint=str(path), recommendation_count=20))
+    w.rec_timer.setInterval(0)
+    w.show()
+    w.refresh_library()
+    first = list(w.library.iter_all_tracks())[:4]
+    by_artist = Track(
+        "spotify:track:000000000000000000byartist", "New", first[0].artist_uri, "Someone"
+    )
+    nobody = Track("spotify:track:0000000000000000000nobody", "Other", "", "Nobody")
+    w.library.add_tracks([by_artist, nobody])
+    uris = [*(x.uri for x in first), by_artist.uri, nobody.uri]
+    pid = w.library.create_local_playlist("two new ones", uris)
+    w.refresh_library()
+    with qtbot.waitSignal(w.recommendations_shown, timeout=60_000) as blocker:
+        w.sidebar.select_playlist(pid)
+    batch = blocker.args[0]
+    assert batch.unknown_seeds == [nobody.uri] and batch.through_content == 1
+    model = w.playlist_panel.model
+    row = w.playlist.track_uris.index(by_artist.uri)
+    assert model.index(row, 1).data(Qt.ItemDataRole.DecorationRole) is None
+    row = w.playlist.track_uris.index(nobody.uri)
+    assert model.index(row, 1).data(Qt.ItemDataRole.DecorationRole) is not None
+    assert (
+        "The model knows 4 of 6 tracks (67%), 1 more through their artist or album — marked"
+        in w.playlist_panel.subtitle.text()
     )

@@ -62,10 +62,13 @@ class SchedulingMixin:
         self.recs.show_outcome(batch.kind, batch.notice, len(batch.rows), batch.model)
         self.playlist_panel.model.set_unknown(batch.unknown_seeds)
         total = len(self.playlist.track_uris)
-        known = total - len(set(batch.unknown_seeds))
+        used = total - len(set(batch.unknown_seeds))
+        via = batch.through_content  # used through their artist or album only
+        known = used - via
+        more = f", {via} more through their artist or album" if via else ""
         self.coverage = (
-            f"The model knows {known} of {counted(total, 'track')} ({known / total:.0%})"
-            + (" — marked tracks are new to it." if known < total else ".")
+            f"The model knows {known} of {counted(total, 'track')} ({known / total:.0%}){more}"
+            + (" — marked tracks are new to it." if used < total else ".")
             if total
             else ""
         )
