@@ -51,3 +51,33 @@ def top_k(scores: np.ndarray, k: int, exclude: Sequence[np.ndarray] | None = Non
     part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
     order = np.take_along_axis(scores, part, axis=1).argsort(axis=1)[:, ::-1]
     return np.take_along_axis(part, order, axis=1)
+
+
+# A sample of 1/SAMPLE_STRIDE of the scores estimates the k-th best score; one comparison
+# pass then keeps ~THRESHOLD_MARGIN × k candidates for the exact selection.
+SAMPLE_STRIDE = 20
+THRESHOLD_MARGIN = 2
+
+
+def best_indices(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the ``k`` largest of a 1-D array, in no particular order (exact).
+
+    ``np.argpartition`` over a whole catalogue (2.26M tracks) costs ~35 ms on this CPU,
+    as much as scoring it. Here a strided sample gives a threshold below which the k
+    best cannot lie in expectation; one vectorised comparison keeps the scores above it
+    (~2k of them) and the partition runs over those. When fewer than ``k`` pass (a
+    sample that misjudged), the whole array is partitioned: the answer is always the
+    exact top k; only the time depends on the sample.
+    """
+    n = len(scores)
+    k = min(k, n)
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64)
+    if n >= 4 * SAMPLE_STRIDE * THRESHOLD_MARGIN * k:
+        sample = scores[::SAMPLE_STRIDE]
+        j = min(len(sample), -(-k * THRESHOLD_MARGIN // SAMPLE_STRIDE))
+        threshold = np.partition(sample, len(sample) - j)[len(sample) - j]
+        kept = np.flatnonzero(scores >= threshold)
+        if len(kept) >= k:
+            return kept[np.argpartition(-scores[kept], k - 1)[:k]]
+    return np.argpartition(-scores, k - 1)[:k]

@@ -27,6 +27,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from assistant.ml.base import best_indices
 from assistant.ml.spec import MAX_POSITION
 
 NEGATIVE_SLOPE = 0.2  # GATConv's default LeakyReLU slope
@@ -348,7 +349,7 @@ class ContentInference:
                 masked = retrieval.copy()
                 masked[s] = -np.inf
                 c = min(self.candidates, self.n_tracks)
-                cand = np.argpartition(-masked, c - 1)[:c]
+                cand = best_indices(masked, c)
                 final = self.terms(query, cand).total()[0].cpu().numpy()
             floor = min(float(final.min()), float(retrieval[cand].min()))
             out[i] = retrieval - retrieval.max() + floor - 1.0
@@ -486,7 +487,7 @@ class ContentInference:
         if c == 0:
             empty = np.zeros(0, dtype=np.int64)
             return empty, np.zeros(0, np.float32), empty, None
-        cand = np.argpartition(-scores, c - 1)[:c]
+        cand = best_indices(scores, c)
         cand = cand[np.argsort(-scores[cand], kind="stable")]
         terms = self.terms(query, cand)
         final = terms.total()[0].cpu().numpy()

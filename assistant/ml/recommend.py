@@ -1,9 +1,9 @@
 """The recommender service: load a checkpoint once, then score seed sets cheaply.
 
 ``RecommenderService.recommend`` = attention over the seeds + one matrix–vector product
-over every track + a top-k by ``argpartition``; explanations for the k winners come from
-the same attention (:mod:`assistant.ml.inference`), so ``bias + Σ contribution == score``
-for every recommendation. Qt-free; the GUI keeps one service per checkpoint.
+over every track + an exact top-k (``ml.base.best_indices``); explanations for the k
+winners come from the same attention (:mod:`assistant.ml.inference`), so
+``bias + Σ contribution == score`` for every recommendation. Qt-free; the GUI keeps one service per checkpoint.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import torch
 
 from assistant.domain import Reason, Recommendation
 from assistant.ml import checkpoint as ckpt
+from assistant.ml.base import best_indices
 from assistant.ml.device import resolve_device
 from assistant.ml.inference import ContentInference, InferenceModel
 from assistant.ml.spec import ModelSpec
@@ -350,7 +351,7 @@ class RecommenderService:
         k = max(0, min(k, n_ok))
         if k == 0:
             return self._result([], uses)
-        top = np.argpartition(-scores, k - 1)[:k]
+        top = best_indices(scores, k)
         top = top[np.argsort(-scores[top], kind="stable")]
         if att is None:
             recs = [
