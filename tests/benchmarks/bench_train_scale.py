@@ -64,6 +64,8 @@ data = Interactions(
 )
 del g
 build_s = time.perf_counter() - t0
+print(f"graph built in {build_s:.1f} s: {data.n_playlists:,} playlists, {data.n_edges:,} "
+      f"entries, {data.n_tracks:,} tracks", file=sys.stderr, flush=True)
 
 
 class StepClock(CancelToken):
@@ -75,7 +77,16 @@ class StepClock(CancelToken):
     def raise_if_cancelled(self):
         self.times.append(time.perf_counter())
         self.cpu.append(time.process_time())
-        if self.limit and len(self.times) > self.limit:
+        # Progress on stderr: a run stopped by a time limit still shows what it measured.
+        n = len(self.times)
+        gpu = (f", peak GPU {torch.cuda.max_memory_allocated() / 2**30:.1f} GiB"
+               if torch.cuda.is_available() else "")
+        if n == 1:
+            print(f"set-up {self.times[0] - start:.1f} s", file=sys.stderr, flush=True)
+        else:
+            print(f"step {n - 1}: {self.times[-1] - self.times[-2]:.3f} s{gpu}",
+                  file=sys.stderr, flush=True)
+        if self.limit and n > self.limit:
             raise Cancelled()
 
 
