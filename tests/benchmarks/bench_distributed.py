@@ -93,7 +93,8 @@ def main() -> int:
                 rows.append(r)
                 print(json.dumps({k: v for k, v in r.items() if k != "data"}), flush=True)
     print(
-        f"\n{label}; default model, --epochs {args.epochs}, CPU ({os.cpu_count()} cores); "
+        f"\n{label}; default model ({rows[0]['model']}), --epochs {args.epochs}, CPU "
+        f"({os.cpu_count()} cores); "
         "validation metrics of the best epoch\n\n"
         "| processes × threads | seed | wall s (incl. start-up) | training s | best epoch | "
         "val NDCG | val R-prec | load |\n|---:|---:|---:|---:|---:|---:|---:|---:|"

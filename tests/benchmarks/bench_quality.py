@@ -165,7 +165,7 @@ def run_row(spec: dict[str, Any]) -> dict[str, Any]:
 # -- the driver --------------------------------------------------------------------------
 
 
-def rows_to_run(quick: bool, epochs: int, train_seeds: list[int]) -> list[dict[str, Any]]:
+def rows_to_run(quick: bool, epochs: int) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for protocol in ("challenge", "link"):
         for name in BASELINES:
@@ -180,17 +180,6 @@ def rows_to_run(quick: bool, epochs: int, train_seeds: list[int]) -> list[dict[s
                     "epochs": epochs,
                 }
             )
-    for seed in train_seeds:
-        rows.append(
-            {
-                "label": f"{default_model()} seed={seed}",
-                "kind": "gnn",
-                "model": default_model(),
-                "protocol": "challenge",
-                "epochs": epochs,
-                "options": {"seed": seed},
-            }
-        )
     if not quick:
         for label, options in OPTIONS:
             rows.append(
@@ -204,6 +193,17 @@ def rows_to_run(quick: bool, epochs: int, train_seeds: list[int]) -> list[dict[s
                 }
             )
     return rows
+
+
+def seed_rows(rows: list[dict[str, Any]], seeds: list[int]) -> list[dict[str, Any]]:
+    """Each challenge-protocol GNN row of ``rows`` again with each training seed, labelled
+    "<label> seed=N" (the seed spread of a model or an option)."""
+    return [
+        {**r, "label": f"{r['label']} seed={s}", "options": {**r.get("options", {}), "seed": s}}
+        for r in rows
+        if r["kind"] == "gnn" and r["protocol"] == "challenge"
+        for s in seeds
+    ]
 
 
 def default_hyper() -> str:
@@ -389,7 +389,8 @@ def main() -> int:
     parser.add_argument(
         "--train-seeds",
         default="",
-        help="extra rows of the default model with these training seeds (e.g. 1,2)",
+        help="extra rows with these training seeds (e.g. 1,2): of the default model, or "
+        "with --only of every GNN row it names (challenge protocol)",
     )
     parser.add_argument(
         "--protocols", default="challenge,link", help="which protocols to run (default both)"
@@ -409,10 +410,13 @@ def main() -> int:
     args.epochs_given = args.epochs is not None
     args.epochs = args.epochs or (3 if args.quick else default_epochs())
     seeds = [int(x) for x in args.train_seeds.split(",") if x]
-    rows = rows_to_run(args.quick, args.epochs, seeds)
+    rows = rows_to_run(args.quick, args.epochs)
     if args.only:
         wanted = set(args.only.split(","))
         rows = [r for r in rows if r["label"] in wanted]
+        rows += seed_rows(rows, seeds)
+    else:
+        rows += seed_rows([r for r in rows if r["label"] == default_model()], seeds)
     rows = [r for r in rows if r["protocol"] in args.protocols.split(",")]
     args.load_before = os.getloadavg()[0]
     start = time.perf_counter()

@@ -275,6 +275,27 @@ def slice_playlists(
     return lists, genres, rng
 
 
+def playlist_names(
+    genres: np.ndarray, rng: np.random.Generator, pid0: int, seed: int
+) -> tuple[list[str], np.ndarray]:
+    """The names of a slice's playlists (pids ``pid0`` …), drawn from the slice's generator
+    right after :func:`slice_playlists`, and the draw that chose each name's form (it also
+    decides "collaborative" and the description)."""
+    n_pl = len(genres)
+    name_pick = rng.random(n_pl)
+    common = _pick(COMMON_NAMES, np.arange(pid0, pid0 + n_pl), seed + 1)
+    extra = _pick(NAME_EXTRAS, np.arange(pid0, pid0 + n_pl), seed + 2)
+    names = []
+    for p in range(n_pl):
+        if name_pick[p] < 0.5:
+            names.append(GENRE_NAMES[genres[p]] + extra[p])
+        elif name_pick[p] < 0.8:
+            names.append(common[p] + extra[p])
+        else:
+            names.append(common[p].title())
+    return names, name_pick
+
+
 def make_slice(cat: Catalog, index: int, seed: int) -> tuple[bytes, int]:
     """The bytes of slice ``index`` (pids ``index*1000`` …) and its number of entries."""
     lists, genres, rng = slice_playlists(cat, index, seed)
@@ -283,9 +304,7 @@ def make_slice(cat: Catalog, index: int, seed: int) -> tuple[bytes, int]:
     frag = _fragments(cat, used, seed)
 
     pid0 = index * n_pl
-    name_pick = rng.random(n_pl)
-    common = _pick(COMMON_NAMES, np.arange(pid0, pid0 + n_pl), seed + 1)
-    extra = _pick(NAME_EXTRAS, np.arange(pid0, pid0 + n_pl), seed + 2)
+    names, name_pick = playlist_names(genres, rng, pid0, seed)
     followers = np.minimum(rng.pareto(1.5, n_pl).astype(np.int64) + 1, 50_000)
     modified = rng.integers(1_262_304_000, 1_509_494_400, n_pl)  # 2010 … Oct 2017
     edits = np.minimum(rng.geometric(0.08, n_pl), 200)
@@ -295,14 +314,8 @@ def make_slice(cat: Catalog, index: int, seed: int) -> tuple[bytes, int]:
         ids = seq.tolist()
         entries += len(ids)
         tracks = b"[" + b",".join(b'{"pos":%d,%s' % (i, frag[t]) for i, t in enumerate(ids)) + b"]"
-        if name_pick[p] < 0.5:
-            name = GENRE_NAMES[genres[p]] + extra[p]
-        elif name_pick[p] < 0.8:
-            name = common[p] + extra[p]
-        else:
-            name = common[p].title()
         playlist = {
-            "name": name,
+            "name": names[p],
             "collaborative": "true" if name_pick[p] > 0.978 else "false",
             "pid": pid0 + p,
             "modified_at": int(modified[p]) // 86400 * 86400,
@@ -328,36 +341,70 @@ def make_slice(cat: Catalog, index: int, seed: int) -> tuple[bytes, int]:
     return orjson.dumps(doc), entries
 
 
-def _playlists_of(args: tuple[int, int, int]) -> list[np.ndarray]:
-    first, count, seed = args
-    cat = Catalog.build(seed)
-    return [p for i in range(first, first + count) for p in slice_playlists(cat, i, seed)[0]]
-
-
-def interaction_arrays(
-    slices: int, seed: int = 0, catalog: Catalog | None = None, workers: int = 1
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The first ``slices`` slices as a CSR playlist × track matrix, without JSON or a
-    library: (indptr, indices renumbered 0..n_tracks-1 in first-seen order… sorted by
-    catalog id, the catalog id of each column). What training benchmarks load."""
+def _slices_rows(
+    cat: Catalog, first: int, count: int, seed: int
+) -> tuple[list[np.ndarray], list[str]]:
+    """The playlists (catalog track ids) and names of slices ``first … first+count-1``."""
     rows: list[np.ndarray] = []
+    names: list[str] = []
+    for index in range(first, first + count):
+        lists, genres, rng = slice_playlists(cat, index, seed)
+        rows += lists
+        names += playlist_names(genres, rng, index * PLAYLISTS_PER_SLICE, seed)[0]
+    return rows, names
+
+
+def _worker_rows(args: tuple[int, int, int]) -> tuple[list[np.ndarray], list[str]]:
+    first, count, seed = args
+    return _slices_rows(Catalog.build(seed), first, count, seed)
+
+
+@dataclass
+class TrainingArrays:
+    """The first N slices as a training graph needs them, without JSON or a library.
+
+    Attributes:
+        indptr / indices: CSR playlist × track matrix, tracks renumbered 0..n_tracks-1 in
+            catalog order, each row in playlist order.
+        used: the catalog id of each column.
+        names: each playlist's name (as in the slice files).
+        artist / album: the catalog artist and album id of each column.
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    used: np.ndarray
+    names: list[str]
+    artist: np.ndarray
+    album: np.ndarray
+
+
+def training_arrays(
+    slices: int, seed: int = 0, catalog: Catalog | None = None, workers: int = 1
+) -> TrainingArrays:
+    """The first ``slices`` slices' playlists, names and track artists/albums: what
+    training benchmarks load (the importer gives a real library the same, by URI)."""
+    cat = catalog if catalog is not None else Catalog.build(seed)
     if workers > 1 and slices >= 2 * workers:  # the whole MPD: ~0.2 s a slice on one core
         from concurrent.futures import ProcessPoolExecutor
 
         per = -(-slices // workers)
         parts = [(i, min(per, slices - i), seed) for i in range(0, slices, per)]
+        rows: list[np.ndarray] = []
+        names: list[str] = []
         with ProcessPoolExecutor(len(parts)) as pool:
-            for part in pool.map(_playlists_of, parts):
-                rows += part
+            for part_rows, part_names in pool.map(_worker_rows, parts):
+                rows += part_rows
+                names += part_names
     else:
-        cat = catalog if catalog is not None else Catalog.build(seed)
-        for index in range(slices):
-            rows += slice_playlists(cat, index, seed)[0]
+        rows, names = _slices_rows(cat, 0, slices, seed)
     flat = np.concatenate(rows)
     used, columns = np.unique(flat, return_inverse=True)
     indptr = np.zeros(len(rows) + 1, dtype=np.int64)
     np.cumsum([len(r) for r in rows], out=indptr[1:])
-    return indptr, columns.astype(np.int64), used
+    return TrainingArrays(
+        indptr, columns.astype(np.int64), used, names, cat.artist[used], cat.album[used]
+    )
 
 
 def slice_name(index: int) -> str:

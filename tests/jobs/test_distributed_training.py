@@ -33,9 +33,13 @@ import hashlib, json, sys
 import numpy as np
 from assistant.ml.distributed import World
 from assistant.ml.train import train
+from tests.ml.test_content_model import content_data
 from tests.ml.test_models import tiny_config, tiny_data
 world = World.from_env("cpu")
-result = train(tiny_data(), tiny_config("gat-mlp", epochs=3, batch_size=8), world=world)
+model = sys.argv[2]
+# hgat: names, artists and albums (its heterogeneous graph); few sampled negatives.
+data, extra = (content_data(), {"sampled": 40}) if model == "hgat" else (tiny_data(), {})
+result = train(data, tiny_config(model, epochs=3, batch_size=8, **extra), world=world)
 state = result.module.state_dict()
 digest = hashlib.sha256(b"".join(v.detach().numpy().tobytes() for v in state.values()))
 out = {"rank": world.rank, "size": world.size, "weights": digest.hexdigest(),
@@ -60,10 +64,11 @@ def torchrun(nproc: int, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_ranks_train_different_playlists_into_identical_weights(tmp_path: Path) -> None:
+@pytest.mark.parametrize("model", ["gat-mlp", "hgat"])
+def test_ranks_train_different_playlists_into_identical_weights(tmp_path: Path, model: str) -> None:
     script = tmp_path / "worker.py"
     script.write_text(WORKER)
-    proc = torchrun(2, str(script), str(tmp_path / "out"))
+    proc = torchrun(2, str(script), str(tmp_path / "out"), model)
     assert proc.returncode == 0, proc.stderr[-3000:]
     r0, r1 = (json.loads((tmp_path / f"out.{r}").read_text()) for r in (0, 1))
     assert (r0["rank"], r1["rank"], r0["size"]) == (0, 1, 2)
