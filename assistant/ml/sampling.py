@@ -229,10 +229,43 @@ def sampling_distribution(degrees: np.ndarray, power: float) -> np.ndarray:
     return w / w.sum()
 
 
+@dataclass(frozen=True)
+class Negatives:
+    """Where a sampled softmax draws its negatives: ``q`` ∝ degree^power (tracks with a
+    training edge), and what log-Q needs.
+
+    ``rng.choice(n, p=q)`` validates and re-sums ``q`` on every call (30–60 ms a step at
+    the full MPD's 2.3M tracks); the CDF is built once here and a draw is one
+    ``searchsorted`` — the same draws for the same generator state, as numpy's own
+    ``choice`` with ``p`` does exactly this after its checks.
+    """
+
+    q: np.ndarray
+    cdf: np.ndarray
+    degrees: np.ndarray
+    total_degree: float
+
+    @classmethod
+    def of(cls, degrees: np.ndarray, power: float) -> Negatives:
+        q = sampling_distribution(degrees, power)
+        cdf = q.cumsum()
+        cdf /= cdf[-1]
+        return cls(q, cdf, degrees, float(max(degrees.sum(), 1)))
+
+    def draw(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` tracks drawn ∝ ``q`` (with replacement)."""
+        return self.cdf.searchsorted(rng.random(n), side="right").astype(np.int64)
+
+    def log_q(self, tracks: np.ndarray, n_edges: int, n_drawn: int) -> np.ndarray:
+        """log of each track's expected count among the candidates: ``n_edges`` positives
+        (edges, so drawn ∝ degree) plus ``n_drawn`` draws from ``q``; float32."""
+        expected = n_edges * self.degrees[tracks] / self.total_degree + n_drawn * self.q[tracks]
+        return np.log(np.maximum(expected, 1e-12)).astype(np.float32)
+
+
 def sampled_candidates(
     positives: np.ndarray,
-    degrees: np.ndarray,
-    q: np.ndarray,
+    negatives: Negatives,
     n_sampled: int,
     rng: np.random.Generator,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -246,10 +279,9 @@ def sampled_candidates(
     Returns:
         (sorted unique candidate tracks [C], log-Q [C] float32).
     """
-    drawn = rng.choice(len(q), size=n_sampled, p=q)
+    drawn = negatives.draw(n_sampled, rng)
     cand = np.unique(np.concatenate([positives, drawn]))
-    expected = len(positives) * degrees[cand] / max(degrees.sum(), 1) + n_sampled * q[cand]
-    return cand, np.log(np.maximum(expected, 1e-12)).astype(np.float32)
+    return cand, negatives.log_q(cand, len(positives), n_sampled)
 
 
 def sampled_softmax_loss(
@@ -286,8 +318,7 @@ IN_BATCH = 256  # other queries' positives used as negatives per step (content m
 
 def content_candidates(
     batch: PaddedBatch,
-    degrees: np.ndarray,
-    q: np.ndarray,
+    negatives: Negatives,
     n_sampled: int,
     rng: np.random.Generator,
     in_batch: int = IN_BATCH,
@@ -309,15 +340,10 @@ def content_candidates(
     rows = [positive[query == b] for b in range(B)]
     pos = pad(rows)
     some = rng.choice(positive, size=min(in_batch, len(positive)), replace=False)
-    drawn = rng.choice(len(q), size=n_sampled, p=q)
+    drawn = negatives.draw(n_sampled, rng)
     neg = np.unique(np.concatenate([some, drawn]))
-
-    def log_q(t: np.ndarray) -> np.ndarray:
-        expected = len(some) * degrees[t] / max(degrees.sum(), 1) + n_sampled * q[t]
-        return np.log(np.maximum(expected, 1e-12)).astype(np.float32)
-
-    pos_np = pos.numpy()
-    return pos, log_q(np.maximum(pos_np, 0)), neg, log_q(neg)
+    pos_q = negatives.log_q(np.maximum(pos.numpy(), 0), len(some), n_sampled)
+    return pos, pos_q, neg, negatives.log_q(neg, len(some), n_sampled)
 
 
 def content_loss(

@@ -39,6 +39,7 @@ from assistant.ml.propagation import edge_index, hetero_adjacency, normalized_ad
 from assistant.ml.sampling import (
     Batch,
     EpochSplit,
+    Negatives,
     content_candidates,
     content_loss,
     hard_negatives,
@@ -47,7 +48,6 @@ from assistant.ml.sampling import (
     random_negatives,
     sampled_candidates,
     sampled_softmax_loss,
-    sampling_distribution,
     split_epoch,
 )
 from assistant.ml.spec import TrainConfig
@@ -261,14 +261,13 @@ def _content_step(
     idx: np.ndarray,
     row_tokens: list[np.ndarray],
     config: TrainConfig,
-    degrees: np.ndarray,
-    q: np.ndarray,
+    negatives: Negatives,
     rng: np.random.Generator,
     device: torch.device,
 ) -> torch.Tensor:
     """One sampled-softmax step of the content model (memory O(B·C·S), not O(catalogue))."""
     batch = make_padded_batch(split, idx, row_tokens, rng).to(device)
-    pos, pos_q, neg, neg_q = content_candidates(batch, degrees, q, config.sampled, rng)
+    pos, pos_q, neg, neg_q = content_candidates(batch, negatives, config.sampled, rng)
     h, token_m = model.representations()
     pos_s = model.terms(h, token_m, pos.to(device), batch.seeds, batch.tokens).total()
     neg_s = model.terms(h, token_m, torch.from_numpy(neg).to(device), batch.seeds, batch.tokens)
@@ -344,8 +343,7 @@ def train(
     model = build_model(data, config, device)
     synced = world.wrap(model, device) if world else None
     popularity = popularity_scores(data)
-    degrees = data.track_degrees()
-    q = sampling_distribution(degrees, config.sample_power)
+    negatives = Negatives.of(data.track_degrees(), config.sample_power)
     row_tokens = [
         getattr(model, "playlist_tokens", [np.zeros(0, np.int64)] * data.n_playlists)[int(i)]
         for i in train_rows
@@ -381,7 +379,7 @@ def train(
             if config.fold_in:
                 attach_graph(model, without_rows(data, train_rows[idx]), device)
             if isinstance(model, ContentRecommender):
-                loss = _content_step(model, split, idx, row_tokens, config, degrees, q, rng, device)
+                loss = _content_step(model, split, idx, row_tokens, config, negatives, rng, device)
             else:
                 batch = make_batch(split, idx, rng).to(device)
                 h = model.track_representations()
@@ -394,7 +392,7 @@ def train(
                     loss = softmax_loss(z @ keys.T + bias, batch, pos_s)
                 elif config.loss == "sampled":
                     pos_np = batch.positive.cpu().numpy()
-                    cand, log_q = sampled_candidates(pos_np, degrees, q, config.sampled, rng)
+                    cand, log_q = sampled_candidates(pos_np, negatives, config.sampled, rng)
                     cand_t = torch.from_numpy(cand).to(device)
                     scores = z @ keys[cand_t].T + bias[cand_t]
                     loss = sampled_softmax_loss(

@@ -92,3 +92,18 @@ def test_fold_in_scores_a_playlist_the_model_never_saw() -> None:
     top = [r.track_uri for r in out.recommendations]
     assert sum(uri.startswith("spotify:track:c1") for uri in top) >= 8
     assert not set(top) & set(seeds)
+
+
+def test_negatives_draw_what_numpy_choice_draws_and_only_trained_tracks() -> None:
+    from assistant.ml.sampling import Negatives
+
+    degrees = np.array([0, 5, 1, 0, 30, 2, 7] * 1000)
+    negatives = Negatives.of(degrees, 0.75)
+    drawn = negatives.draw(5000, np.random.default_rng(3))
+    expected = np.random.default_rng(3).choice(len(degrees), size=5000, p=negatives.q)
+    assert np.array_equal(drawn, expected)  # same draws as before the CDF was cached
+    assert (degrees[drawn] > 0).all()
+    log_q = negatives.log_q(np.array([1, 4]), n_edges=10, n_drawn=100)
+    total = degrees.sum()
+    want = np.log(10 * degrees[[1, 4]] / total + 100 * negatives.q[[1, 4]])
+    assert np.allclose(log_q, want, rtol=1e-6)
