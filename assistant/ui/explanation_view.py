@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from assistant.domain import Reason, RecommendationRun
-from assistant.jobs.explaining import reason_context, reason_sentence
+from assistant.jobs.explaining import ReasonContext, reason_context, reason_sentence
 from assistant.ui.delegates import BarDelegate
 from assistant.ui.panels import ColumnFitter
 from assistant.ui.table_models import (
@@ -164,7 +164,7 @@ class ExplanationView(QWidget):
         # Strongest first: the table reads as the sentence does.
         self.reasons.set_rows(
             [
-                ReasonRow(r, labels[r.neighbor_uri])
+                ReasonRow(r, labels[r.neighbor_uri], _reason_detail(r, context))
                 for r in sorted(row.rec.reasons, key=lambda r: -r.contribution)
             ]
         )
@@ -180,6 +180,13 @@ class ExplanationView(QWidget):
 
 def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _reason_detail(reason: Reason, context: ReasonContext) -> str:
+    """What an artist or album row shows instead of an attention: how many of the
+    playlist's tracks share it (those tracks are what pulled the proposal in)."""
+    n = context.counts.get(reason.neighbor_uri, 0) if reason.kind in ("artist", "album") else 0
+    return f"{n} track{'s' * (n != 1)}" if n else ""
 
 
 def _reason_label(reason: Reason, row: RecommendationRow, names: dict[str, str]) -> str:

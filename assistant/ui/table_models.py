@@ -341,6 +341,9 @@ class ReasonRow:
 
     reason: Reason
     label: str  # "Title – Artist"
+    # In the Attention column of a term without attention (artist, album, name word):
+    # e.g. "4 tracks": the playlist's tracks that share the artist.
+    detail: str = ""
 
 
 class ReasonsModel(_RowsModel):
@@ -376,12 +379,14 @@ class ReasonsModel(_RowsModel):
             if single:
                 return "only seed" if column == self.ATTENTION_COLUMN else "all"
             if column == self.ATTENTION_COLUMN:
+                if row.reason.kind != "seed":
+                    return row.detail
                 return f"{row.reason.attention:.0%}"
             share = self.share(row)
             return f"{share:.0%}" if abs(share) >= 0.005 else "0%"  # never "-0%"
         if role == VALUE_ROLE and not single:
             if column == self.ATTENTION_COLUMN:
-                return float(row.reason.attention)
+                return float(row.reason.attention) if row.reason.kind == "seed" else None
             if column == self.CONTRIBUTION_COLUMN:
                 return self.share(row)
         if role == SORT_ROLE:
@@ -389,6 +394,11 @@ class ReasonsModel(_RowsModel):
         if role == SIGNED_ROLE:
             return self.has_negative
         if role == Qt.ItemDataRole.ToolTipRole:
+            if row.reason.kind != "seed":
+                return (
+                    f"{row.label}{f' ({row.detail} of the playlist)' if row.detail else ''}\n"
+                    f"contribution {row.reason.contribution:+.4f} to the score"
+                )
             return (
                 f"{row.label}\nattention {row.reason.attention:.3f}, "
                 f"contribution {row.reason.contribution:+.4f} to the score\n"

@@ -106,6 +106,39 @@ def test_explanation_reads_as_a_sentence_with_absolute_bars(qtbot) -> None:
     assert label in model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole)
 
 
+def test_shared_artist_and_album_rows_say_how_many_tracks_share_them(qtbot) -> None:
+    from assistant.domain import Reason, Recommendation, Track
+    from assistant.ui.explanation_view import ExplanationView
+    from assistant.ui.table_models import VALUE_ROLE, RecommendationRow
+
+    art, alb = "spotify:artist:w", "spotify:album:p"
+    proposal = Track("spotify:track:0", "Ordinary Avenue", art, "Satellite Wolves")
+    seeds = [
+        Track(f"spotify:track:{i}", f"Song {i}", art, "Satellite Wolves", alb, "Pilot")
+        for i in (1, 2)
+    ] + [Track("spotify:track:3", "Other", "spotify:artist:x", "X", alb, "Pilot")]
+    reasons = (
+        Reason(seeds[0].uri, 0.6, 0.4),
+        Reason(seeds[1].uri, 0.4, 0.2),
+        Reason(art, 0.0, 0.3, "artist"),
+        Reason(alb, 0.0, 0.1, "album"),
+    )
+    rec = Recommendation(1, proposal.uri, 1.1, 0.1, reasons)
+    view = ExplanationView()
+    qtbot.addWidget(view)
+    view.show_recommendation(RecommendationRow(rec, proposal, {t.uri: t for t in seeds}))
+    cells = {
+        view.reasons.index(r, 0).data(): view.reasons.index(r, 1).data()
+        for r in range(view.reasons.rowCount())
+    }
+    # An artist/album term has no attention: its column says how many seeds share it.
+    assert cells["Same artist: Satellite Wolves"] == "2 tracks"
+    assert cells["Same album: Pilot"] == "3 tracks"
+    assert cells["Song 1 – Satellite Wolves"] == "60%"
+    row = next(r for r in range(view.reasons.rowCount()) if view.reasons.row_at(r).detail)
+    assert view.reasons.index(row, 1).data(VALUE_ROLE) is None  # no empty 0% bar
+
+
 def test_one_seed_is_said_in_words(qtbot) -> None:
     from assistant.ui.explanation_view import ExplanationView
     from assistant.ui.table_models import VALUE_ROLE
