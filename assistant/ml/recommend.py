@@ -3,7 +3,8 @@
 ``RecommenderService.recommend`` = attention over the seeds + one matrix–vector product
 over every track + an exact top-k (``ml.base.best_indices``); explanations for the k
 winners come from the same attention (:mod:`assistant.ml.inference`), so
-``bias + Σ contribution == score`` for every recommendation. Qt-free; the GUI keeps one service per checkpoint.
+``bias + Σ contribution == score`` for every recommendation. Qt-free; the GUI keeps one
+service per checkpoint.
 """
 
 from __future__ import annotations
