@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import orjson
 
 CATALOG = 3_000_000
 POWER = 1.3
@@ -200,6 +199,8 @@ class Catalog:
 
 def _fragments(cat: Catalog, tracks: np.ndarray, salt: int) -> dict[int, bytes]:
     """The JSON of each track entry after ``"pos":N,`` (identical wherever it appears)."""
+    import orjson  # JSON slices only: the GPU check's training arrays need none
+
     artists, albums = cat.artist[tracks], cat.album[tracks]
     t_uri = _uris("track", tracks, salt + 100)
     a_uri = _uris("artist", artists, salt + 200)
@@ -298,6 +299,8 @@ def playlist_names(
 
 def make_slice(cat: Catalog, index: int, seed: int) -> tuple[bytes, int]:
     """The bytes of slice ``index`` (pids ``index*1000`` …) and its number of entries."""
+    import orjson
+
     lists, genres, rng = slice_playlists(cat, index, seed)
     n_pl = len(lists)
     used = np.unique(np.concatenate(lists))

@@ -107,3 +107,28 @@ def test_negatives_draw_what_numpy_choice_draws_and_only_trained_tracks() -> Non
     total = degrees.sum()
     want = np.log(10 * degrees[[1, 4]] / total + 100 * negatives.q[[1, 4]])
     assert np.allclose(log_q, want, rtol=1e-6)
+
+
+# What the accelerator image lacks: the GPU check (tests/benchmarks/gpu_check.sh) must run
+# on a machine whose Python holds torch, PyG, numpy and scipy but not the app's own stack.
+APP_ONLY = ("sqlite_utils", "platformdirs", "orjson", "spotipy", "implicit", "PySide6")
+
+
+@pytest.mark.slow
+def test_the_gpu_check_needs_only_the_model_stack() -> None:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    code = (
+        "import sys\n"
+        f"for name in {APP_ONLY!r}:\n"
+        "    sys.modules[name] = None\n"
+        "sys.path.insert(0, 'tests/benchmarks')\n"
+        "import bench_train_scale, gen_mpd, assistant.ml.train\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
