@@ -11,10 +11,10 @@ Front ends pass plain options and get plain data back (a report dict, a count).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -34,9 +34,19 @@ from assistant.ml.metrics import N_PREDICTIONS
 from assistant.ml.split import Case, Split, challenge_split, link_split
 from assistant.store.library import Library
 
-# A ranker turns seed URIs (and the playlist's name) into (ranked track URIs, never a
-# seed; how many seeds it used in no way).
-Ranker = Callable[[Sequence[str], int, str], tuple[list[str], int]]
+
+class Ranker(Protocol):
+    """Turns seed URIs (and the playlist's name; and, where known, the seeds' artist and
+    album URIs) into (ranked track URIs, never a seed; how many seeds it used in no way)."""
+
+    def __call__(
+        self,
+        seed_uris: Sequence[str],
+        n: int,
+        name: str = "",
+        content: Mapping[str, tuple[str, str]] | None = None,
+    ) -> tuple[list[str], int]: ...
+
 
 # Checkpoint metadata keys under which the trainer may record the playlists it held out.
 HELDOUT_KEYS = ("heldout_playlist_ids", "test_playlist_ids", "val_playlist_ids")
@@ -74,10 +84,16 @@ def service_ranker(service: Any, data: Interactions | None = None) -> Ranker:
     """Ranks through the service as the app does: with the playlist's name (the content
     model reads it; title-only cases have nothing else) and, given the library's
     ``data``, the seeds' artists and albums (seeds the checkpoint does not know)."""
-    content = _content_of(data) if data is not None and data.has_content else {}
+    library = _content_of(data) if data is not None and data.has_content else {}
 
-    def rank(seed_uris: Sequence[str], n: int, name: str = "") -> tuple[list[str], int]:
-        result = service.recommend(list(seed_uris), k=n, explain=False, name=name, content=content)
+    def rank(
+        seed_uris: Sequence[str],
+        n: int,
+        name: str = "",
+        content: Mapping[str, tuple[str, str]] | None = None,
+    ) -> tuple[list[str], int]:
+        seeds = {**library, **content} if content else library
+        result = service.recommend(list(seed_uris), k=n, explain=False, name=name, content=seeds)
         return [r.track_uri for r in result.recommendations], len(result.unknown_seeds)
 
     return rank
@@ -96,7 +112,12 @@ def _content_of(data: Interactions) -> dict[str, tuple[str, str]]:
 
 
 def scorer_ranker(scorer: Any, data: Interactions) -> Ranker:
-    def rank(seed_uris: Sequence[str], n: int, name: str = "") -> tuple[list[str], int]:
+    def rank(
+        seed_uris: Sequence[str],
+        n: int,
+        name: str = "",
+        content: Mapping[str, tuple[str, str]] | None = None,  # baselines read no content
+    ) -> tuple[list[str], int]:
         seeds, unknown = data.encode(seed_uris)
         case = Case(-1, -1, seeds, np.zeros(0, np.int64), name=name)
         ranked = predict(scorer, [case], n=n)[0]
@@ -313,7 +334,7 @@ def write_challenge_submission(
     unknown = 0
     for p in playlists:
         seeds = set(p.seed_uris)
-        ranked, n_unknown = rank(p.seed_uris, N_PREDICTIONS, p.name)
+        ranked, n_unknown = rank(p.seed_uris, N_PREDICTIONS, p.name, p.seed_content)
         unknown += n_unknown
         uris = [u for u in dict.fromkeys(ranked) if u not in seeds]
         if len(uris) < N_PREDICTIONS:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.errors import ImportFormatError
@@ -19,6 +19,9 @@ class ChallengePlaylist:
     num_holdouts: int
     num_samples: int = 0
     num_tracks: int = 0
+    # Seed URI → (artist URI, album URI) as the set gives them ("" when absent or not a
+    # Spotify URI): a model that does not know a seed track may know its artist or album.
+    seed_content: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 # -- challenge sets --------------------------------------------------------------------
@@ -73,6 +76,7 @@ def read_challenge_set(path: str | Path) -> list[ChallengePlaylist]:
                 where, _type_problem(tracks, "a list"), index=index, pid=pid, field="tracks"
             )
         seeds = []
+        content: dict[str, tuple[str, str]] = {}
         for i, t in enumerate(tracks):
             uri = t.get("track_uri") if type(t) is dict else None
             if type(uri) is not str or not _URI_PATTERNS["track"].fullmatch(uri):
@@ -84,6 +88,7 @@ def read_challenge_set(path: str | Path) -> list[ChallengePlaylist]:
                     field="track_uri",
                 )
             seeds.append(uri)
+            content[uri] = (_uri_or_empty(t, "artist"), _uri_or_empty(t, "album"))
         name = p.get("name", "")
         out.append(
             ChallengePlaylist(
@@ -93,6 +98,13 @@ def read_challenge_set(path: str | Path) -> list[ChallengePlaylist]:
                 num_holdouts=p["num_holdouts"],
                 num_samples=p.get("num_samples", len(seeds)),
                 num_tracks=p.get("num_tracks", len(seeds) + p["num_holdouts"]),
+                seed_content=content,
             )
         )
     return out
+
+
+def _uri_or_empty(track: dict, kind: str) -> str:
+    """The track's ``{kind}_uri`` when it is a well-formed Spotify URI, else ""."""
+    value = track.get(f"{kind}_uri")
+    return value if type(value) is str and _URI_PATTERNS[kind].fullmatch(value) else ""

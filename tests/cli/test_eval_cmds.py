@@ -272,3 +272,7 @@ def test_evaluation_gives_the_checkpoint_names_and_seed_artists() -> None:
     assert unknown == 0 and sum(u.startswith("spotify:track:c1") for u in ranked) >= 7
     _, unknown = service_ranker(service)([new], 10, "")  # without the library's metadata
     assert unknown == 1
+    # a challenge set names each seed's artist and album itself
+    given = {new: ("spotify:artist:g1a0", "")}
+    ranked, unknown = service_ranker(service)([new], 10, "", given)
+    assert unknown == 0 and sum(u.startswith("spotify:track:c1") for u in ranked) >= 7

@@ -291,6 +291,9 @@ def test_read_challenge_set(tmp_path: Path) -> None:
     assert cases[0].name == "" and cases[1].name == "chill"
     assert cases[1].seed_uris == [] and cases[1].num_holdouts == 40
     assert (cases[2].num_samples, cases[2].num_tracks) == (1, 10)
+    first = with_seeds["tracks"][0]
+    assert cases[0].seed_content[first["track_uri"]] == (first["artist_uri"], first["album_uri"])
+    assert cases[1].seed_content == {}
 
 
 def test_challenge_set_errors(tmp_path: Path) -> None:
