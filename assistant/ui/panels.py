@@ -473,7 +473,7 @@ class RecommendationsPanel(QWidget):
             self.title.setText("<b>Recommendations</b>")
             known = f" · {notice}" if notice else ""
             self.state.setText(f"{counted(count, 'proposal')} by {model}{known}")
-            self.state.setToolTip("")
+            self.state.setToolTip(notice)  # a narrow panel cuts the line; the tip keeps it
 
     def set_blocked(self, names: list[str]) -> None:
         self.blocked_label.setText(

@@ -125,3 +125,7 @@ def test_a_new_track_read_through_its_artist_is_counted_not_marked(
         "The model knows 4 of 6 tracks (67%), 1 more through their artist or album — marked"
         in w.playlist_panel.subtitle.text()
     )
+    # The proposals' header line is cut in a narrow panel: its tooltip keeps all of it.
+    notice = "4 of 6 tracks known to the model, 1 more through their artist or album"
+    w.recs.show_outcome("model", notice, 20, "hgat")
+    assert notice in w.recs.state.text() and w.recs.state.toolTip() == notice
