@@ -16,7 +16,7 @@ groups never exceed 100%.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from assistant.domain import Reason, Track
 
@@ -49,12 +49,10 @@ class ReasonContext:
     Attributes:
         labels: how to name a URI: tracks "Title — Artist", artists and albums by name.
         counts: per artist/album URI, how many distinct seeds of the playlist have it.
-        seed_refs: per seed URI, its artist and album URIs (those it has).
     """
 
     labels: dict[str, str]
     counts: dict[str, int]
-    seed_refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 def reason_context(tracks: Mapping[str, Track], seed_uris: Iterable[str]) -> ReasonContext:
@@ -73,15 +71,20 @@ def reason_context(tracks: Mapping[str, Track], seed_uris: Iterable[str]) -> Rea
         if t.album_uri and t.album_name:
             labels.setdefault(t.album_uri, t.album_name)
     counts: dict[str, int] = {}
-    seed_refs: dict[str, tuple[str, ...]] = {}
-    for uri in dict.fromkeys(seed_uris):
-        t = tracks.get(uri)
-        if t is None:
-            continue
-        seed_refs[uri] = tuple(ref for ref in (t.artist_uri, t.album_uri) if ref)
-        for ref in seed_refs[uri]:
+    for refs in seed_refs(tracks, seed_uris).values():
+        for ref in refs:
             counts[ref] = counts.get(ref, 0) + 1
-    return ReasonContext(labels, counts, seed_refs)
+    return ReasonContext(labels, counts)
+
+
+def seed_refs(tracks: Mapping[str, Track], seed_uris: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """Per distinct seed with metadata, the artist and album URIs it has: what the
+    shared-artist/album reasons are about."""
+    return {
+        uri: tuple(ref for ref in (t.artist_uri, t.album_uri) if ref)
+        for uri in dict.fromkeys(seed_uris)
+        if (t := tracks.get(uri)) is not None
+    }
 
 
 def seed_effects(
@@ -98,7 +101,7 @@ def seed_effects(
 
     Args:
         reasons: a recommendation's reasons.
-        seed_refs: per seed URI, its artist and album URIs (see :func:`reason_context`).
+        seed_refs: per seed URI, its artist and album URIs (see :func:`seed_refs`).
     """
     effects = {uri: 0.0 for uri in seed_refs}
     for r in reasons:

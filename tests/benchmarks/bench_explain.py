@@ -105,25 +105,22 @@ def query_seeds(split: Any, service: Any, min_seeds: int) -> list[tuple[int, lis
     return out
 
 
-def seed_refs_of(seeds: list[str]) -> dict[str, tuple[str, ...]]:
-    """Each seed's artist and album URIs, from the sample's track rows."""
+def sample_tracks() -> dict[str, Any]:
+    """The sample's track metadata as the library would give it (``Track`` by URI)."""
+    from assistant.domain import Track
     from assistant.sources.mpd import read_slice
     from tests.benchmarks.bench_quality import SAMPLE
 
-    global _REFS
-    if _REFS is None:  # rows of (uri, name, artist_uri, artist_name, album_uri, ...)
-        _REFS = {t[0]: (t[2], t[4]) for t in read_slice(SAMPLE).tracks}
-    return {u: tuple(r for r in _REFS.get(u, ()) if r) for u in seeds}
-
-
-_REFS: dict[str, tuple[str, str]] | None = None
+    # rows of (uri, name, artist_uri, artist_name, album_uri, album_name, ...)
+    return {t[0]: Track(*t[:6]) for t in read_slice(SAMPLE).tracks}
 
 
 def measure(args: argparse.Namespace) -> dict[str, Any]:
-    from assistant.jobs.explaining import seed_effects
+    from assistant.jobs.explaining import seed_effects, seed_refs
     from tests.benchmarks.bench_quality import load_split
 
     split = load_split("challenge")
+    tracks = sample_tracks()
     service, how = build_service(args, split)
     rng = np.random.default_rng(args.seed)
     pairs: list[dict[str, Any]] = []
@@ -131,7 +128,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
     t0 = time.perf_counter()
     for pid, seeds in query_seeds(split, service, args.min_seeds):
         proposals = service.recommend(seeds, args.proposals, explain=True).recommendations
-        refs = seed_refs_of(seeds)
+        refs = seed_refs(tracks, seeds)
         vectors = []
         for rec in proposals:
             by_seed = {r.neighbor_uri: r for r in rec.reasons if r.kind == "seed"}

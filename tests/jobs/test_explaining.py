@@ -10,6 +10,7 @@ from assistant.jobs.explaining import (
     reason_context,
     reason_sentence,
     seed_effects,
+    seed_refs,
 )
 
 TOXIC = Track("u:toxic", "Toxic", "u:britney", "Britney Spears", "u:itz", "In the Zone")
@@ -98,9 +99,9 @@ def test_unknown_labels_fall_back_to_the_uri_and_a_lone_content_reason_is_not_a_
 
 
 def test_seed_effects_share_artist_and_album_terms_among_the_seeds_that_cause_them() -> None:
-    ctx = reason_context(TRACKS, SEEDS)
-    assert ctx.seed_refs["u:toxic"] == ("u:britney", "u:itz")
-    assert ctx.seed_refs["u:womanizer"] == ("u:britney",)  # no album known
+    refs = seed_refs(TRACKS, SEEDS)
+    assert refs["u:toxic"] == ("u:britney", "u:itz")
+    assert refs["u:womanizer"] == ("u:britney",)  # no album known
     reasons = [
         Reason("u:hey", 0.7, 0.5),
         Reason("u:lucky", 0.3, 0.1),
@@ -108,7 +109,7 @@ def test_seed_effects_share_artist_and_album_terms_among_the_seeds_that_cause_th
         Reason("u:itz", 0.0, 0.2, "album"),  # Toxic alone
         Reason("road", 0.0, 0.4, "name"),  # nobody's
     ]
-    effects = seed_effects(reasons, ctx.seed_refs)
+    effects = seed_effects(reasons, refs)
     assert effects == pytest.approx(
         {"u:toxic": 0.5, "u:lucky": 0.4, "u:womanizer": 0.3, "u:hey": 0.5}
     )
